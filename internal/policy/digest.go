@@ -1,0 +1,67 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// validTag is the OCI distribution grammar for a tag.
+var validTag = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
+
+// digestStrategy follows one (mutable) tag and reports its current digest.
+type digestStrategy struct {
+	tag string
+}
+
+func newDigestStrategy(constraint string) (strategy, error) {
+	tag := strings.TrimSpace(constraint)
+	if tag == "" {
+		return nil, invalid("constraint", constraint, "the digest strategy needs the tag to follow", nil)
+	}
+	if !validTag.MatchString(tag) {
+		return nil, invalid("constraint", constraint, "not a valid tag to follow with the digest strategy", nil)
+	}
+	return digestStrategy{tag: tag}, nil
+}
+
+func (digestStrategy) name() string        { return StrategyDigest }
+func (digestStrategy) needsMetadata() bool { return true }
+
+func (s digestStrategy) choose(ctx context.Context, in chooseInput) (outcome, error) {
+	var winner *Verdict
+	for _, c := range in.candidates {
+		if c.Tag == s.tag {
+			winner = c
+			continue
+		}
+		c.Eligible, c.Reason = false, fmt.Sprintf("not the followed tag %q", s.tag)
+	}
+	if winner == nil {
+		return outcome{extra: s.missing(in.all)}, nil
+	}
+	if in.md == nil {
+		return outcome{}, fmt.Errorf("digest strategy: no metadata source to read tag %q", s.tag)
+	}
+	digest, err := in.md.Digest(ctx, s.tag)
+	if err != nil {
+		return outcome{}, fmt.Errorf("reading digest of tag %q: %w", s.tag, err)
+	}
+	return outcome{winner: winner, digest: digest}, nil
+}
+
+// missing returns a verdict for the followed tag when it was not listed at
+// all (a listed but filtered tag already has its verdict).
+func (s digestStrategy) missing(all []Verdict) []Verdict {
+	for _, v := range all {
+		if v.Tag == s.tag {
+			return nil
+		}
+	}
+	return []Verdict{{Tag: s.tag, Reason: "followed tag not found in the repository"}}
+}
+
+func (digestStrategy) isNewer(string, string) (bool, error) {
+	return false, notComparable(StrategyDigest)
+}

@@ -1,0 +1,93 @@
+package policy
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/Masterminds/semver/v3"
+)
+
+// semverStrategy picks the highest version satisfying the constraint.
+type semverStrategy struct {
+	raw        string // constraint as written; "*" when none
+	constraint *semver.Constraints
+}
+
+func newSemverStrategy(constraint string) (strategy, error) {
+	raw := strings.TrimSpace(constraint)
+	if raw == "" {
+		raw = "*"
+	}
+	c, err := semver.NewConstraint(raw)
+	if err != nil {
+		return nil, invalid("constraint", constraint, "invalid semver constraint", err)
+	}
+	return semverStrategy{raw: raw, constraint: c}, nil
+}
+
+func (semverStrategy) name() string        { return StrategySemver }
+func (semverStrategy) needsMetadata() bool { return false }
+
+// choose keeps tags that parse as versions and satisfy the constraint, and
+// picks the highest. Among tags of equal version (v1.2.0 and 1.2.0, or
+// differing build metadata) the lexically last tag wins.
+func (s semverStrategy) choose(_ context.Context, in chooseInput) (outcome, error) {
+	var winner *Verdict
+	var best *semver.Version
+	versions := make(map[*Verdict]*semver.Version, len(in.candidates))
+	for _, c := range in.candidates {
+		v, ok := s.admit(c)
+		if !ok {
+			continue
+		}
+		versions[c] = v
+		if winner == nil || semverRanksAbove(v, c.Tag, best, winner.Tag) {
+			winner, best = c, v
+		}
+	}
+	explainLosers(in.candidates, winner, func(c *Verdict) string {
+		if versions[c].Equal(best) {
+			return fmt.Sprintf("same version as %s, which sorts later", winner.Tag)
+		}
+		return "older than " + winner.Tag
+	})
+	return outcome{winner: winner}, nil
+}
+
+// admit parses c's tag and checks the constraint, ruling c out otherwise.
+func (s semverStrategy) admit(c *Verdict) (*semver.Version, bool) {
+	v, err := semver.NewVersion(c.Tag)
+	if err != nil {
+		c.Eligible, c.Reason = false, "not a semantic version"
+		return nil, false
+	}
+	if !s.constraint.Check(v) {
+		c.Eligible, c.Reason = false, "does not satisfy constraint "+s.raw
+		if v.Prerelease() != "" {
+			c.Reason += " (pre-releases need a constraint with a pre-release part, e.g. 2.x-0)"
+		}
+		return nil, false
+	}
+	return v, true
+}
+
+// semverRanksAbove orders by version, then by tag byte order.
+func semverRanksAbove(v *semver.Version, tag string, w *semver.Version, wtag string) bool {
+	if d := v.Compare(w); d != 0 {
+		return d > 0
+	}
+	return tag > wtag
+}
+
+func (semverStrategy) isNewer(candidate, current string) (bool, error) {
+	cand, err := semver.NewVersion(candidate)
+	if err != nil {
+		return false, fmt.Errorf("candidate tag %q is not a semantic version: %w", candidate, err)
+	}
+	cur, err := semver.NewVersion(current)
+	if err != nil {
+		return false, fmt.Errorf("current tag %q is not a semantic version: %w", current, err)
+	}
+	return cand.GreaterThan(cur), nil
+}
