@@ -1,0 +1,53 @@
+package credentials
+
+import (
+	"os"
+	"time"
+)
+
+// DefaultExtTimeout bounds an ext: script's run time.
+const DefaultExtTimeout = 10 * time.Second
+
+// Option configures [ParseRef].
+type Option func(*options)
+
+type options struct {
+	getter       SecretGetter
+	registryHost string
+	allowPlain   bool
+	extTimeout   time.Duration
+	lookupEnv    func(string) (string, bool)
+}
+
+func defaultOptions() options {
+	return options{extTimeout: DefaultExtTimeout, lookupEnv: os.LookupEnv}
+}
+
+// WithSecretGetter sets how secret: and pullsecret: references read
+// Kubernetes Secrets.
+func WithSecretGetter(g SecretGetter) Option {
+	return func(o *options) { o.getter = g }
+}
+
+// WithRegistryHost sets the registry host (e.g. "ghcr.io" or
+// "registry.example.com:5000") whose entry a pullsecret: reference picks.
+func WithRegistryHost(host string) Option {
+	return func(o *options) { o.registryHost = host }
+}
+
+// AllowPlain admits a literal "user:password" reference. Only the command
+// line should allow it: configuration must not hold passwords.
+func AllowPlain() Option {
+	return func(o *options) { o.allowPlain = true }
+}
+
+// WithExtTimeout replaces [DefaultExtTimeout] for ext: scripts.
+func WithExtTimeout(d time.Duration) Option {
+	return func(o *options) { o.extTimeout = d }
+}
+
+// WithLookupEnv replaces os.LookupEnv for env: references (for tests and
+// for callers with their own environment).
+func WithLookupEnv(lookup func(string) (string, bool)) Option {
+	return func(o *options) { o.lookupEnv = lookup }
+}
