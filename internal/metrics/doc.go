@@ -1,0 +1,31 @@
+// Package metrics defines imagepilot's Prometheus metrics.
+//
+// A Metrics value is created by New against a prometheus.Registerer the
+// caller owns; the package keeps no state of its own, so tests and several
+// instances in one process never collide.
+//
+// Metrics kept from Argo CD Image Updater (same names, types and labels as its
+// v1 releases, so existing dashboards keep working):
+//
+//   - argocd_image_updater_applications_watched_total (gauge;
+//     image_updater_cr_name, image_updater_cr_namespace): applications an
+//     ImageUpdater object currently selects.
+//   - argocd_image_updater_images_watched_total (gauge;
+//     image_updater_cr_name, image_updater_cr_namespace): images an
+//     ImageUpdater object currently considers.
+//   - argocd_image_updater_images_updated_total (counter;
+//     image_updater_cr_name, image_updater_cr_namespace): images updated.
+//   - argocd_image_updater_images_errors_total (counter;
+//     image_updater_cr_name, image_updater_cr_namespace): errors while
+//     updating images.
+//   - argocd_image_updater_registry_requests_total (counter; registry): HTTP
+//     requests sent to a registry. Upstream defines it but never counts; we do.
+//   - argocd_image_updater_registry_requests_failed_total (counter; registry):
+//     requests that failed (transport error or HTTP status >= 400).
+//
+// imagepilot's own:
+//
+//   - imagepilot_registry_requests_total (counter; registry, kind, code):
+//     registry requests by kind (ping, token, tags, manifest, blob, other) and
+//     HTTP status code ("error" when no response arrived).
+package metrics
