@@ -1,0 +1,19 @@
+//go:build unix
+
+package git
+
+import (
+	"os/exec"
+	"syscall"
+	"time"
+)
+
+// configureProcess runs git in its own process group so that a timeout also
+// ends its helpers (ssh, git-remote-https).
+func configureProcess(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+	cmd.WaitDelay = 5 * time.Second
+}
