@@ -1,0 +1,196 @@
+package yamledit
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// editor collects byte splices against the original text while changing
+// the parsed tree into the intended result, then applies and verifies them.
+type editor struct {
+	t       *text
+	docs    []*yaml.Node
+	splices []splice
+}
+
+type splice struct {
+	start, end int
+	text       string
+	seq        int
+}
+
+func newEditor(src []byte) (*editor, error) {
+	docs, err := parseDocs(src)
+	if err != nil {
+		return nil, err
+	}
+	return &editor{t: newText(src), docs: docs}, nil
+}
+
+func (e *editor) add(start, end int, s string) {
+	e.splices = append(e.splices, splice{start: start, end: end, text: s, seq: len(e.splices)})
+}
+
+// setScalar replaces the scalar n with value, keeping its quote style when
+// possible. key is the mapping key owning n (nil in a sequence); it locates
+// an empty value such as "tag:".
+func (e *editor) setScalar(key, n *yaml.Node, value string, inFlow bool) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("%w: line %d", ErrNotScalar, n.Line)
+	}
+	if n.Value == value && n.ShortTag() == "!!str" {
+		return nil
+	}
+	rendered, err := renderScalar(value, n.Style, inFlow)
+	if err != nil {
+		return err
+	}
+	if n.Value == "" && n.Style == 0 && key != nil {
+		err = e.fillEmptyValue(key, n, rendered, inFlow)
+	} else {
+		err = e.replaceScalar(n, rendered, inFlow)
+	}
+	if err != nil {
+		return err
+	}
+	n.Value, n.Tag, n.Style = value, "!!str", 0
+	return nil
+}
+
+func (e *editor) replaceScalar(n *yaml.Node, rendered string, inFlow bool) error {
+	start, end, err := e.t.scalarSpan(n, inFlow)
+	if err != nil {
+		return err
+	}
+	e.add(start, end, rendered)
+	return nil
+}
+
+// fillEmptyValue writes a value after "key:" whose value is empty (null).
+func (e *editor) fillEmptyValue(key, n *yaml.Node, rendered string, inFlow bool) error {
+	if n.Anchor != "" || n.Tag != "!!null" {
+		return fmt.Errorf("%w: empty value with properties at line %d", ErrUnsupported, key.Line)
+	}
+	_, keyEnd, err := e.t.scalarSpan(key, inFlow)
+	if err != nil {
+		return err
+	}
+	i := keyEnd
+	for i < len(e.t.src) && (e.t.src[i] == ' ' || e.t.src[i] == '\t') {
+		i++
+	}
+	if i >= len(e.t.src) || e.t.src[i] != ':' {
+		return fmt.Errorf("%w: no ':' after key at line %d", ErrUnsupported, key.Line)
+	}
+	e.add(i+1, i+1, " "+rendered)
+	return nil
+}
+
+// finish applies the splices and checks that the result parses to the
+// intended tree.
+func (e *editor) finish() ([]byte, bool, error) {
+	if len(e.splices) == 0 {
+		return e.t.src, false, nil
+	}
+	out := applySplices(e.t.src, e.splices)
+	if bytes.Equal(out, e.t.src) {
+		return e.t.src, false, nil
+	}
+	got, err := parseDocs(out)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: edited output does not parse: %w", ErrVerify, err)
+	}
+	if !equalDocs(got, e.docs) {
+		return nil, false, fmt.Errorf("%w: edited output differs from the intended document", ErrVerify)
+	}
+	return out, true, nil
+}
+
+func applySplices(src []byte, splices []splice) []byte {
+	sorted := append([]splice(nil), splices...)
+	sort.Slice(sorted, func(i, j int) bool {
+		if sorted[i].start != sorted[j].start {
+			return sorted[i].start > sorted[j].start
+		}
+		return sorted[i].seq > sorted[j].seq
+	})
+	out := append([]byte(nil), src...)
+	for _, s := range sorted {
+		out = append(out[:s.start], append([]byte(s.text), out[s.end:]...)...)
+	}
+	return out
+}
+
+// mappingEnd returns the offset after the content of the last line that
+// belongs to the block mapping m; new entries are inserted there.
+func (e *editor) mappingEnd(m *yaml.Node) (int, error) {
+	if m.Style&yaml.FlowStyle != 0 || len(m.Content) < 2 {
+		return 0, fmt.Errorf("%w: cannot add a key to the flow mapping at line %d", ErrUnsupported, m.Line)
+	}
+	keyIndent := m.Content[0].Column - 1
+	lastKey, lastValue := m.Content[len(m.Content)-2], m.Content[len(m.Content)-1]
+	last := lastKey.Line - 1
+	for i := last + 1; i < len(e.t.lineStarts); i++ {
+		line := e.t.lineContent(i)
+		if isDocumentMarker(line) {
+			break
+		}
+		if isBlankOrComment(line) {
+			continue
+		}
+		ind := indentOf(line)
+		if ind > keyIndent || (ind == keyIndent && lastValue.Kind == yaml.SequenceNode && isSeqEntry(line[ind:])) {
+			last = i
+			continue
+		}
+		break
+	}
+	return e.t.lineEnd(last), nil
+}
+
+func isSeqEntry(rest []byte) bool {
+	return len(rest) > 0 && rest[0] == '-' && (len(rest) == 1 || rest[1] == ' ' || rest[1] == '\t')
+}
+
+// insertLines inserts lines (without line breaks) after the content at off.
+func (e *editor) insertLines(off int, lines []string) {
+	eol := e.t.eol()
+	e.add(off, off, eol+strings.Join(lines, eol))
+}
+
+// renderKey presents a new mapping key.
+func renderKey(key string) (string, error) {
+	return renderScalar(key, 0, false)
+}
+
+// indentStep detects the file's mapping indentation (2 by default).
+func indentStep(docs []*yaml.Node) int {
+	best := 0
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode && n.Style&yaml.FlowStyle == 0 {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				v := n.Content[i+1]
+				if v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0 {
+					if d := v.Content[0].Column - n.Content[i].Column; d > 0 && (best == 0 || d < best) {
+						best = d
+					}
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	for _, d := range docs {
+		walk(d)
+	}
+	if best == 0 {
+		return 2
+	}
+	return best
+}
