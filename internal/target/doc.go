@@ -1,0 +1,8 @@
+// Package target turns user configuration (Application annotations and
+// ImageUpdater objects) into Targets: one image of one application to keep up
+// to date, with its update settings, where its tag lives in the manifests,
+// and how changes are written back.
+//
+// Configuration errors stop only the image (or application) they belong to:
+// parsing returns the valid targets together with one error per bad item.
+package target

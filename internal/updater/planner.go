@@ -1,0 +1,181 @@
+package updater
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/imagepilot/imagepilot/internal/imagespec"
+	"github.com/imagepilot/imagepilot/internal/policy"
+)
+
+// Registry is what the planner needs from the registry layer for one cycle.
+// Implementations list each repository once per cycle however many targets
+// ask.
+type Registry interface {
+	// Tags lists the repository's tags; a partial listing is an error.
+	Tags(ctx context.Context, img imagespec.Spec, pullSecret string) ([]string, error)
+	// Metadata answers per-tag questions for strategies that need them.
+	Metadata(ctx context.Context, img imagespec.Spec, pullSecret string) (policy.Metadata, error)
+}
+
+// Planner decides what moves.
+type Planner struct {
+	// Registry is the cycle's registry view.
+	Registry Registry
+	// Concurrency bounds the targets planned at once (default 10).
+	Concurrency int
+	// Logger receives one line per decision; nil discards.
+	Logger *slog.Logger
+}
+
+// Plan returns one decision per item, in the items' order.
+func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
+	out := make([]Decision, len(items))
+	limit := p.Concurrency
+	if limit <= 0 {
+		limit = 10
+	}
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for i := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i] = p.decide(ctx, items[i])
+			p.log(ctx, out[i])
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+func (p *Planner) decide(ctx context.Context, it Item) Decision {
+	d := Decision{Item: it}
+	t := it.Target
+	pol, err := policy.Compile(t.Policy)
+	if err != nil {
+		return d.fail(fmt.Errorf("image %s: %w", t.Image.Key(), err))
+	}
+	if !it.Current.Live && !t.ForceUpdate {
+		return d.skip("image %s is not live in application %s (not in its running images; set force-update to update it anyway)", t.Image.FullName(), t.App)
+	}
+	tags, err := p.Registry.Tags(ctx, t.Image, t.PullSecret)
+	if err != nil {
+		return d.fail(fmt.Errorf("listing tags of %s: %w", t.Image.FullName(), err))
+	}
+	var md policy.Metadata
+	if pol.NeedsMetadata() {
+		if md, err = p.Registry.Metadata(ctx, t.Image, t.PullSecret); err != nil {
+			return d.fail(fmt.Errorf("registry metadata for %s: %w", t.Image.FullName(), err))
+		}
+	}
+	res, err := pol.Choose(ctx, tags, md)
+	if err != nil {
+		return d.fail(fmt.Errorf("choosing a tag for %s: %w", t.Image.FullName(), err))
+	}
+	d.Verdicts = res.Verdicts
+	if !res.Found {
+		return d.skip("no tag of %s is eligible (%d listed)", t.Image.FullName(), len(tags))
+	}
+	d.NewTag, d.NewDigest = res.Tag, res.Digest
+	return compare(d, pol)
+}
+
+// compare decides between update and skip once a tag is chosen.
+func compare(d Decision, pol *policy.Policy) Decision {
+	cur := d.Current
+	if cur.Hold != nil {
+		if cur.Hold.Pinned || !ranksAbove(pol, d.NewTag, d.NewDigest, cur.Hold.Until) {
+			return d.skip("held at %s: %s", orUnknown(cur.Tag), cur.Hold.Reason)
+		}
+	}
+	if cur.Tag == "" {
+		return d.update("no current tag known; setting %s", d.NewValue())
+	}
+	switch pol.Strategy() {
+	case policy.StrategyDigest:
+		if cur.Digest == d.NewDigest {
+			return d.skip("%s is already at digest %s", cur.Tag, cur.Digest)
+		}
+		return d.update("%s -> %s", displayVersion(cur.Tag, cur.Digest), d.NewValue())
+	case policy.StrategyNewestBuild:
+		sameImage := cur.Digest == "" || d.NewDigest == "" || cur.Digest == d.NewDigest
+		if d.NewTag == cur.Tag && sameImage {
+			return d.skip("%s is already the newest build", cur.Tag)
+		}
+		return d.update("%s -> %s", displayVersion(cur.Tag, cur.Digest), d.NewValue())
+	}
+	newer, err := pol.IsNewer(d.NewTag, cur.Tag)
+	if err != nil {
+		// The deployed tag does not fit the strategy (say "latest" under
+		// semver): move to the chosen tag, which does.
+		return d.update("%s -> %s (current tag %q is not comparable: %v)", cur.Tag, d.NewTag, cur.Tag, err)
+	}
+	if !newer {
+		if d.NewTag == cur.Tag {
+			return d.skip("%s is already the newest eligible tag", cur.Tag)
+		}
+		return d.skip("current %s ranks at or above the newest eligible tag %s (no downgrade)", cur.Tag, d.NewTag)
+	}
+	return d.update("%s -> %s", cur.Tag, d.NewTag)
+}
+
+// ranksAbove reports whether the candidate ends a rollback hold set at until.
+func ranksAbove(pol *policy.Policy, tag, digest, until string) bool {
+	if until == "" {
+		return false
+	}
+	newer, err := pol.IsNewer(tag, until)
+	if errors.Is(err, policy.ErrNotComparable) {
+		return tag != until && digest != until
+	}
+	return err == nil && newer
+}
+
+func (d Decision) update(format string, args ...any) Decision {
+	d.Action, d.Reason = ActionUpdate, fmt.Sprintf(format, args...)
+	return d
+}
+
+func (d Decision) skip(format string, args ...any) Decision {
+	d.Action, d.Reason = ActionSkip, fmt.Sprintf(format, args...)
+	return d
+}
+
+func (d Decision) fail(err error) Decision {
+	d.Action, d.Err, d.Reason = ActionError, err, err.Error()
+	return d
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown)"
+	}
+	return s
+}
+
+func displayVersion(tag, digest string) string {
+	if digest == "" {
+		return tag
+	}
+	return tag + "@" + digest
+}
+
+func (p *Planner) log(ctx context.Context, d Decision) {
+	if p.Logger == nil {
+		return
+	}
+	attrs := []any{"application", d.Target.App.String(), "image", d.Target.Image.Key(), "action", string(d.Action), "reason", d.Reason}
+	switch d.Action {
+	case ActionError:
+		p.Logger.ErrorContext(ctx, "image check failed", attrs...)
+	case ActionUpdate:
+		p.Logger.InfoContext(ctx, "image update planned", attrs...)
+	default:
+		p.Logger.DebugContext(ctx, "image skipped", attrs...)
+	}
+}
