@@ -105,7 +105,7 @@ func (p *Policy) Choose(ctx context.Context, tags []string, md Metadata) (Result
 }
 
 // filterTags returns one verdict per tag and pointers to those that pass
-// allow-tags and ignore-tags (first occurrence of each tag only).
+// allow-tags and ignore-tags (first occurrence of each non-empty tag only).
 func (p *Policy) filterTags(tags []string) ([]Verdict, []*Verdict) {
 	verdicts := make([]Verdict, len(tags))
 	cands := make([]*Verdict, 0, len(tags))
@@ -114,6 +114,8 @@ func (p *Policy) filterTags(tags []string) ([]Verdict, []*Verdict) {
 		v := &verdicts[i]
 		v.Tag = tag
 		switch {
+		case tag == "":
+			v.Reason = "empty tag"
 		case seen[tag]:
 			v.Reason = "duplicate in the tag list"
 		default:
