@@ -131,10 +131,26 @@ func (e *editor) mappingEnd(m *yaml.Node) (int, error) {
 	if m.Style&yaml.FlowStyle != 0 || len(m.Content) < 2 {
 		return 0, fmt.Errorf("%w: cannot add a key to the flow mapping at line %d", ErrUnsupported, m.Line)
 	}
-	keyIndent := m.Content[0].Column - 1
 	lastKey, lastValue := m.Content[len(m.Content)-2], m.Content[len(m.Content)-1]
-	last := lastKey.Line - 1
-	for i := last + 1; i < len(e.t.lineStarts); i++ {
+	return e.blockEnd(lastKey.Line-1, m.Content[0].Column-1, lastValue.Kind == yaml.SequenceNode), nil
+}
+
+// sequenceEnd returns the offset after the last line of the block sequence s.
+func (e *editor) sequenceEnd(s *yaml.Node) (int, error) {
+	if s.Style&yaml.FlowStyle != 0 || len(s.Content) == 0 {
+		return 0, fmt.Errorf("%w: cannot add an entry to the flow sequence at line %d", ErrUnsupported, s.Line)
+	}
+	last := s.Content[len(s.Content)-1]
+	return e.blockEnd(last.Line-1, s.Column-1, false), nil
+}
+
+// blockEnd finds the last line of a block entry starting on line first at
+// the given indentation: the following lines indented deeper (or, with
+// seqAtIndent, sequence entries at the same indentation) belong to it;
+// blank and comment lines only when content follows.
+func (e *editor) blockEnd(first, indent int, seqAtIndent bool) int {
+	last := first
+	for i := first + 1; i < len(e.t.lineStarts); i++ {
 		line := e.t.lineContent(i)
 		if isDocumentMarker(line) {
 			break
@@ -143,13 +159,13 @@ func (e *editor) mappingEnd(m *yaml.Node) (int, error) {
 			continue
 		}
 		ind := indentOf(line)
-		if ind > keyIndent || (ind == keyIndent && lastValue.Kind == yaml.SequenceNode && isSeqEntry(line[ind:])) {
+		if ind > indent || (ind == indent && seqAtIndent && isSeqEntry(line[ind:])) {
 			last = i
 			continue
 		}
 		break
 	}
-	return e.t.lineEnd(last), nil
+	return e.t.lineEnd(last)
 }
 
 func isSeqEntry(rest []byte) bool {
