@@ -93,6 +93,11 @@ func (c Config) withDefaults() (Config, error) {
 	c.ReplayTTL = orDefault(c.ReplayTTL, DefaultReplayTTL)
 	c.MaxConcurrentCalls = orDefault(c.MaxConcurrentCalls, DefaultMaxConcurrentCalls)
 	c.MaxQueuedRepos = orDefault(c.MaxQueuedRepos, DefaultMaxQueuedRepos)
+	aliases := make(map[string]string, len(c.HostAliases))
+	for from, to := range c.HostAliases {
+		aliases[normaliseHost(from)] = to
+	}
+	c.HostAliases = aliases
 	if c.ClientIP == nil {
 		c.ClientIP = peerIP
 	}

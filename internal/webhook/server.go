@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"time"
 )
@@ -180,9 +181,7 @@ func (s *Server) isReplay(typ string, p Parser, body []byte, r *http.Request) bo
 }
 
 // accept applies host mapping, logs and debounces each event.
-func (s *Server) accept(log interface {
-	Info(msg string, args ...any)
-}, typ string, events []Event) {
+func (s *Server) accept(log *slog.Logger, typ string, events []Event) {
 	for i := range events {
 		ev := s.mapHost(typ, events[i])
 		events[i] = ev
