@@ -57,7 +57,7 @@ func (s semverStrategy) choose(_ context.Context, in chooseInput) (outcome, erro
 
 // admit parses c's tag and checks the constraint, ruling c out otherwise.
 func (s semverStrategy) admit(c *Verdict) (*semver.Version, bool) {
-	v, err := semver.NewVersion(c.Tag)
+	v, err := parseVersion(c.Tag)
 	if err != nil {
 		c.Eligible, c.Reason = false, "not a semantic version"
 		return nil, false
@@ -72,6 +72,17 @@ func (s semverStrategy) admit(c *Verdict) (*semver.Version, bool) {
 	return v, true
 }
 
+// parseVersion is semver.NewVersion with a fast rejection of tags that
+// cannot be versions (they must start with a digit or "v" and a digit),
+// which spares two regexp runs for tags such as "latest" or "sha-1234abc".
+func parseVersion(tag string) (*semver.Version, error) {
+	rest := strings.TrimPrefix(tag, "v")
+	if rest == "" || rest[0] < '0' || rest[0] > '9' {
+		return nil, semver.ErrInvalidSemVer
+	}
+	return semver.NewVersion(tag)
+}
+
 // semverRanksAbove orders by version, then by tag byte order.
 func semverRanksAbove(v *semver.Version, tag string, w *semver.Version, wtag string) bool {
 	if d := v.Compare(w); d != 0 {
@@ -81,11 +92,11 @@ func semverRanksAbove(v *semver.Version, tag string, w *semver.Version, wtag str
 }
 
 func (semverStrategy) isNewer(candidate, current string) (bool, error) {
-	cand, err := semver.NewVersion(candidate)
+	cand, err := parseVersion(candidate)
 	if err != nil {
 		return false, fmt.Errorf("candidate tag %q is not a semantic version: %w", candidate, err)
 	}
-	cur, err := semver.NewVersion(current)
+	cur, err := parseVersion(current)
 	if err != nil {
 		return false, fmt.Errorf("current tag %q is not a semantic version: %w", current, err)
 	}

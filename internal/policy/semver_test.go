@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/Masterminds/semver/v3"
 )
 
 func TestSemverChoose(t *testing.T) {
@@ -191,4 +193,19 @@ func BenchmarkSemverChoose(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzParseVersion checks that the fast rejection in parseVersion never
+// rejects a tag semver.NewVersion accepts.
+func FuzzParseVersion(f *testing.F) {
+	for _, s := range []string{"1.2.3", "v1.2", "latest", "v", "", "01.2", "1.2.3-rc.1+b", "va1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tag string) {
+		_, fastErr := parseVersion(tag)
+		_, fullErr := semver.NewVersion(tag)
+		if (fastErr == nil) != (fullErr == nil) {
+			t.Fatalf("parseVersion(%q) err %v, NewVersion err %v", tag, fastErr, fullErr)
+		}
+	})
 }
