@@ -1,0 +1,300 @@
+package writeback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"text/template"
+
+	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/target"
+	"github.com/imagepilot/imagepilot/internal/updater"
+)
+
+// ErrConflict marks an update skipped because someone else changed the same
+// value after it was planned.
+var ErrConflict = errors.New("value changed concurrently")
+
+// CredentialResolver finds Git credentials for a repository. ref is the
+// write-back credentials setting: "repocreds" or "secret:[ns/]name".
+type CredentialResolver interface {
+	GitCredentials(ctx context.Context, repoURL, ref string) (git.Credentials, error)
+}
+
+// NoCredentials resolves every repository to anonymous access (local paths,
+// or URLs with their own credentials).
+type NoCredentials struct{}
+
+// GitCredentials returns empty credentials.
+func (NoCredentials) GitCredentials(context.Context, string, string) (git.Credentials, error) {
+	return git.Credentials{}, nil
+}
+
+// GitWriter writes updates as commits: one per repository and branch.
+type GitWriter struct {
+	// Git manages working copies.
+	Git *git.Manager
+	// Layout finds the file of each image.
+	Layout Layout
+	// Credentials resolves repository credentials.
+	Credentials CredentialResolver
+	// CommitTemplate renders commit messages (DefaultCommitTemplate if nil).
+	CommitTemplate *template.Template
+	// SignOff adds a Signed-off-by trailer.
+	SignOff bool
+	// DryRun computes the diff but neither commits nor pushes.
+	DryRun bool
+	// Logger receives progress; nil discards.
+	Logger *slog.Logger
+}
+
+// GroupResult is the outcome for one repository and branch.
+type GroupResult struct {
+	// RepoURL and Branch are the destination; Base the branch it started from.
+	RepoURL, Branch, Base string
+	// Commit is the pushed commit ("" when nothing was committed).
+	Commit string
+	// Pushed reports a successful push; Attempts counts push attempts.
+	Pushed   bool
+	Attempts int
+	// Changes are the changes written.
+	Changes []Change
+	// Applied are the decisions written; Conflicts those skipped because
+	// the value had changed since it was planned.
+	Applied   []updater.Decision
+	Conflicts []updater.Decision
+	// Diff is the unified diff of the change (always computed).
+	Diff string
+	// Err is set when the group failed as a whole.
+	Err error
+}
+
+// Apply writes every git update decision. Decisions of other methods, and
+// non-updates, are ignored.
+func (w *GitWriter) Apply(ctx context.Context, decisions []updater.Decision) []GroupResult {
+	byRepo := map[repoKey][]updater.Decision{}
+	var keys []repoKey
+	for _, d := range decisions {
+		if d.Action != updater.ActionUpdate || d.Target.WriteBack.Method != target.MethodGit {
+			continue
+		}
+		k := repoKeyOf(d.Target)
+		if _, ok := byRepo[k]; !ok {
+			keys = append(keys, k)
+		}
+		byRepo[k] = append(byRepo[k], d)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].url+keys[i].creds < keys[j].url+keys[j].creds })
+	var results []GroupResult
+	for _, k := range keys {
+		results = append(results, w.applyRepo(ctx, k, byRepo[k])...)
+	}
+	return results
+}
+
+type repoKey struct{ url, creds string }
+
+func repoKeyOf(t target.Target) repoKey {
+	url := t.WriteBack.Repository
+	if url == "" {
+		url = t.Source.RepoURL
+	}
+	return repoKey{url: url, creds: t.WriteBack.Credentials}
+}
+
+// branchGroup is the decisions going to one branch.
+type branchGroup struct {
+	base, branch string
+	decisions    []updater.Decision
+}
+
+func (w *GitWriter) applyRepo(ctx context.Context, k repoKey, decisions []updater.Decision) []GroupResult {
+	fail := func(err error) []GroupResult {
+		return []GroupResult{{RepoURL: k.url, Applied: nil, Conflicts: nil, Err: err, Changes: changesOf(decisions, w.Layout)}}
+	}
+	creds, err := w.credentials().GitCredentials(ctx, k.url, k.creds)
+	if err != nil {
+		return fail(fmt.Errorf("credentials for %s: %w", k.url, err))
+	}
+	repo, err := w.Git.Open(ctx, k.url, creds)
+	if err != nil {
+		return fail(fmt.Errorf("opening %s: %w", k.url, err))
+	}
+	defer repo.Close()
+	groups, err := w.branchGroups(ctx, repo, decisions)
+	if err != nil {
+		return fail(err)
+	}
+	var results []GroupResult
+	for _, g := range groups {
+		results = append(results, w.commitGroup(ctx, repo, g))
+	}
+	return results
+}
+
+// branchGroups resolves each decision's base and write branch and groups
+// decisions by them.
+func (w *GitWriter) branchGroups(ctx context.Context, repo *git.Repo, decisions []updater.Decision) ([]branchGroup, error) {
+	var defaultBranch string
+	resolveBase := func(b string) (string, error) {
+		if b != "" && b != "HEAD" {
+			return b, nil
+		}
+		if defaultBranch == "" {
+			db, err := repo.DefaultBranch(ctx)
+			if err != nil {
+				return "", fmt.Errorf("default branch of %s: %w", repo.URL(), err)
+			}
+			defaultBranch = db
+		}
+		return defaultBranch, nil
+	}
+	index := map[[2]string]int{}
+	var groups []branchGroup
+	for _, app := range groupByApp(decisions) {
+		t := app[0].Target
+		base, tmpl := splitBranchSpec(t)
+		base, err := resolveBase(base)
+		if err != nil {
+			return nil, err
+		}
+		branch := base
+		if tmpl != "" {
+			if branch, err = RenderBranch(tmpl, repo.URL()+"#"+base, changesOf(app, w.Layout)); err != nil {
+				return nil, fmt.Errorf("application %s: %w", t.App, err)
+			}
+		}
+		key := [2]string{base, branch}
+		i, ok := index[key]
+		if !ok {
+			i = len(groups)
+			index[key] = i
+			groups = append(groups, branchGroup{base: base, branch: branch})
+		}
+		groups[i].decisions = append(groups[i].decisions, app...)
+	}
+	return groups, nil
+}
+
+// splitBranchSpec reads the git-branch setting: "branch", "base:template"
+// or ":template"; an empty base means the source's targetRevision.
+func splitBranchSpec(t target.Target) (base, writeTemplate string) {
+	spec := t.WriteBack.Branch
+	base, writeTemplate, _ = strings.Cut(spec, ":")
+	if base == "" {
+		base = t.Source.TargetRevision
+	}
+	return base, writeTemplate
+}
+
+func groupByApp(decisions []updater.Decision) [][]updater.Decision {
+	index := map[target.AppRef]int{}
+	var out [][]updater.Decision
+	for _, d := range decisions {
+		i, ok := index[d.Target.App]
+		if !ok {
+			i = len(out)
+			index[d.Target.App] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], d)
+	}
+	return out
+}
+
+func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGroup) GroupResult {
+	res := GroupResult{RepoURL: repo.URL(), Branch: g.branch, Base: g.base}
+	ed := &groupEditor{layout: w.Layout, decisions: g.decisions}
+	if w.DryRun {
+		if _, err := repo.CheckoutNew(ctx, g.base, g.branch); err != nil {
+			res.Err = fmt.Errorf("checking out %s: %w", g.branch, err)
+			return res
+		}
+		if _, err := ed.apply(repo.Dir()); err != nil {
+			res.Err = err
+		}
+		ed.fill(&res)
+		return res
+	}
+	tmpl := w.CommitTemplate
+	if tmpl == nil {
+		tmpl, _ = ParseCommitTemplate("")
+	}
+	req := git.CommitRequest{
+		Branch:     g.branch,
+		Base:       baseIfDifferent(g),
+		AllowForce: g.branch != g.base,
+		SignOff:    w.SignOff,
+		Apply:      ed.apply,
+	}
+	req.Message, res.Err = RenderCommit(tmpl, changesOf(g.decisions, w.Layout))
+	if res.Err != nil {
+		return res
+	}
+	// The message must list what is actually committed: render it again
+	// from the final edit when conflicts dropped some changes.
+	pr, err := repo.CommitAndPush(ctx, req)
+	res.Commit, res.Pushed, res.Attempts = pr.Commit, pr.Pushed, pr.Attempts
+	if err != nil {
+		res.Err = fmt.Errorf("committing to %s branch %s: %w", repo.URL(), g.branch, err)
+	}
+	ed.fill(&res)
+	w.logResult(ctx, res)
+	return res
+}
+
+func baseIfDifferent(g branchGroup) string {
+	if g.base == g.branch {
+		return ""
+	}
+	return g.base
+}
+
+func (w *GitWriter) credentials() CredentialResolver {
+	if w.Credentials == nil {
+		return NoCredentials{}
+	}
+	return w.Credentials
+}
+
+func (w *GitWriter) logResult(ctx context.Context, r GroupResult) {
+	if w.Logger == nil {
+		return
+	}
+	if r.Err != nil {
+		w.Logger.ErrorContext(ctx, "git write-back failed", "repository", r.RepoURL, "branch", r.Branch, "error", r.Err)
+		return
+	}
+	w.Logger.InfoContext(ctx, "git write-back done", "repository", r.RepoURL, "branch", r.Branch,
+		"commit", r.Commit, "pushed", r.Pushed, "attempts", r.Attempts, "changes", len(r.Applied), "conflicts", len(r.Conflicts))
+}
+
+// changesOf describes decisions as commit-message changes.
+func changesOf(decisions []updater.Decision, l Layout) []Change {
+	out := make([]Change, 0, len(decisions))
+	for _, d := range decisions {
+		f, _ := l.FileFor(d.Target)
+		out = append(out, Change{
+			App: d.Target.App.Name, AppNamespace: d.Target.App.Namespace,
+			Alias: d.Target.Image.Alias, Image: d.Target.Image.Name,
+			OldTag: oldValue(d).TagValue(), NewTag: newValue(d).TagValue(),
+			File: f.Path,
+		})
+	}
+	return out
+}
+
+func oldValue(d updater.Decision) Value {
+	return Value{Name: d.Target.Image.Name, Tag: d.Current.Tag, Digest: d.Current.Digest}
+}
+
+func newValue(d updater.Decision) Value {
+	v := Value{Name: d.Target.Image.Name, Tag: d.NewTag}
+	if d.Target.Policy.Strategy == "digest" {
+		v.Digest = d.NewDigest
+	}
+	return v
+}
