@@ -51,7 +51,7 @@ func SafeJoinSource(root, sourcePath, target string) (string, error) {
 	if _, err := SafeJoin(root, sourcePath); err != nil {
 		return "", fmt.Errorf("source path: %w", err)
 	}
-	return SafeJoin(root, path.Join("/"+sourcePath, target))
+	return SafeJoin(root, sourcePath+"/"+target)
 }
 
 // SafeRead reads the file rel inside root after the SafeJoin checks. A
