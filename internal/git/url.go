@@ -15,7 +15,8 @@ var scpLike = regexp.MustCompile(`^(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9.-]+:[^/\\]`)
 // information that was removed from it. Local paths become absolute file://
 // URLs so that shallow clones work for them too.
 func normaliseURL(raw string) (string, *url.Userinfo, error) {
-	if raw == "" || strings.HasPrefix(raw, "-") || strings.ContainsAny(raw, "\x00\n\r") {
+	if raw == "" || strings.HasPrefix(raw, "-") || strings.ContainsAny(raw, "\x00\n\r") ||
+		(!strings.Contains(raw, "://") && strings.Contains(raw, "::")) { // transport::address helpers
 		return "", nil, fmt.Errorf("%w: repository URL %q", ErrInvalidArgument, raw)
 	}
 	if strings.Contains(raw, "://") {
