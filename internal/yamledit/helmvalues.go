@@ -199,9 +199,17 @@ func (e *editor) setHelmValue(segs []segment, value string) error {
 	return e.createKeys(best, segs[best.resolved:], value)
 }
 
-// bestTrail picks the first document holding the whole key, or else the
-// one with the longest existing prefix.
+// bestTrail picks the document to edit: the first one where the key can
+// be read (GetHelmValue's document, merge keys included), else the one with
+// the longest existing prefix.
 func (e *editor) bestTrail(segs []segment) (trail, error) {
+	for i, doc := range e.docs {
+		if len(doc.Content) > 0 && lookup(doc, segs) != nil {
+			tr, err := walkForEdit(doc, segs)
+			tr.doc = i
+			return tr, err
+		}
+	}
 	best := trail{doc: -1, resolved: -1}
 	var firstErr error
 	for i, doc := range e.docs {
@@ -216,9 +224,6 @@ func (e *editor) bestTrail(segs []segment) (trail, error) {
 			continue
 		}
 		tr.doc = i
-		if tr.resolved == len(segs) {
-			return tr, nil
-		}
 		if tr.resolved > best.resolved {
 			best = tr
 		}
