@@ -1,0 +1,198 @@
+package registry
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"golang.org/x/sync/singleflight"
+
+	"github.com/imagepilot/imagepilot/internal/policy"
+	"github.com/imagepilot/imagepilot/internal/registryconf"
+)
+
+// Client talks to container registries on behalf of many cycles. It is safe
+// for concurrent use; create one per process.
+type Client struct {
+	opts options
+
+	chainsMu sync.Mutex
+	chains   map[registryconf.Registry]http.RoundTripper
+
+	// auths holds one authenticated transport per registry, repository
+	// and credential identity; failures are not kept.
+	auths *memo[http.RoundTripper]
+
+	tagDigests *ttlCache[string]
+	infos      *lru[policy.ImageInfo]
+	infoFlight singleflight.Group
+}
+
+// New creates a Client.
+func New(opts ...Option) (*Client, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		if err := opt(&o); err != nil {
+			return nil, err
+		}
+	}
+	return &Client{
+		opts:       o,
+		chains:     map[registryconf.Registry]http.RoundTripper{},
+		auths:      newMemo[http.RoundTripper](true),
+		tagDigests: newTTLCache[string](o.metadataCacheSize, o.digestTTL),
+		infos:      newLRU[policy.ImageInfo](o.metadataCacheSize),
+	}, nil
+}
+
+// NewCycle starts an update cycle: tag lists and digests asked through it
+// are memoised until it is dropped.
+func (c *Client) NewCycle() *Cycle {
+	return &Cycle{
+		client:  c,
+		tags:    newMemo[[]string](false),
+		digests: newMemo[string](false),
+	}
+}
+
+// target is one repository as the client reaches it.
+type target struct {
+	// repo is the repository on the registry's API host.
+	repo name.Repository
+	// key identifies repository and credential identity in caches.
+	key string
+	// transport is authenticated for pulling from repo.
+	transport http.RoundTripper
+}
+
+// target resolves repo through registries.conf and returns the shared
+// authenticated transport for it and the credentials auth.
+func (c *Client) target(ctx context.Context, repo name.Repository, auth authn.Authenticator) (*target, error) {
+	op := "connect to " + repo.Name()
+	reg := c.opts.resolver(repo.RegistryStr(), repo.RepositoryStr())
+	apiRepo, err := apiRepository(reg, repo)
+	if err != nil {
+		return nil, &Error{Op: op, Kind: ErrTransport, Err: err}
+	}
+	if auth == nil {
+		auth = authn.Anonymous
+	}
+	id, err := credentialIdentity(auth)
+	if err != nil {
+		return nil, &Error{Op: op, Kind: ErrUnauthorized, Err: err}
+	}
+	key := apiRepo.Name() + "|" + id
+	tr, err := c.auths.do(ctx, key, func(ctx context.Context) (http.RoundTripper, error) {
+		return c.authenticate(ctx, reg, apiRepo, auth)
+	})
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return &target{repo: apiRepo, key: key, transport: tr}, nil
+}
+
+// authenticate pings the registry and fetches a pull token once; the
+// returned *transport.Wrapper makes go-containerregistry skip both later.
+func (c *Client) authenticate(ctx context.Context, reg registryconf.Registry, repo name.Repository, auth authn.Authenticator) (http.RoundTripper, error) {
+	base, err := c.chain(reg, repo.RegistryStr())
+	if err != nil {
+		return nil, err
+	}
+	base = transport.NewUserAgent(base, c.opts.userAgent)
+	scopes := []string{repo.Scope(transport.PullScope)}
+	tr, err := transport.NewWithContext(ctx, repo.Registry, auth, base, scopes)
+	if err != nil {
+		return nil, fmt.Errorf("authenticate to %s: %w", repo.RegistryStr(), err)
+	}
+	c.opts.logger.DebugContext(ctx, "registry transport ready", "registry", repo.RegistryStr(), "repository", repo.RepositoryStr())
+	return tr, nil
+}
+
+// chain returns the registry's shared base transport: counting, rate
+// limit, retry, HTTP with the registry's TLS settings.
+func (c *Client) chain(reg registryconf.Registry, host string) (http.RoundTripper, error) {
+	c.chainsMu.Lock()
+	defer c.chainsMu.Unlock()
+	if rt, ok := c.chains[reg]; ok {
+		return rt, nil
+	}
+	tlsCfg, err := reg.TLSConfig()
+	if err != nil {
+		return nil, fmt.Errorf("TLS settings: %w", err)
+	}
+	var rt http.RoundTripper = newHTTPTransport(tlsCfg)
+	rt = &retryTransport{policy: c.opts.retry, now: c.opts.clock.Now, inner: rt}
+	rt = newLimitTransport(reg.Limit, rt)
+	rt = &countingTransport{registry: host, metrics: c.opts.metrics, inner: rt}
+	c.chains[reg] = rt
+	return rt, nil
+}
+
+func newHTTPTransport(tlsCfg *tls.Config) *http.Transport {
+	t := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          100,
+		MaxIdleConnsPerHost:   16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		TLSClientConfig:       tlsCfg,
+	}
+	return t
+}
+
+// apiRepository moves repo onto the registry's API host; an http:// API
+// URL makes the reference insecure (plain HTTP).
+func apiRepository(reg registryconf.Registry, repo name.Repository) (name.Repository, error) {
+	if reg.APIURL == "" {
+		return repo, nil
+	}
+	u, err := url.Parse(reg.APIURL)
+	if err != nil || u.Host == "" {
+		return name.Repository{}, fmt.Errorf("registry %q: bad api_url %q", reg.Name, reg.APIURL)
+	}
+	var opts []name.Option
+	if strings.EqualFold(u.Scheme, "http") {
+		opts = append(opts, name.Insecure)
+	}
+	out, err := name.NewRepository(u.Host+"/"+repo.RepositoryStr(), opts...)
+	if err != nil {
+		return name.Repository{}, fmt.Errorf("repository %s on %s: %w", repo.RepositoryStr(), u.Host, err)
+	}
+	return out, nil
+}
+
+// credentialIdentity names the credentials without revealing them: a short
+// hash of the resolved authorization, or "anonymous".
+func credentialIdentity(auth authn.Authenticator) (string, error) {
+	if auth == authn.Anonymous {
+		return "anonymous", nil
+	}
+	cfg, err := auth.Authorization()
+	if err != nil {
+		return "", fmt.Errorf("resolve credentials: %w", err)
+	}
+	if *cfg == (authn.AuthConfig{}) {
+		return "anonymous", nil
+	}
+	h := sha256.New()
+	for _, part := range []string{cfg.Username, cfg.Password, cfg.Auth, cfg.IdentityToken, cfg.RegistryToken} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8]), nil
+}
