@@ -114,7 +114,7 @@ func sshWriteConfig(t testing.TB, path string, port int, hostKey, authorized, di
 		"PermitRootLogin prohibit-password",
 		"PidFile " + filepath.Join(dir, "sshd.pid"),
 		"LogLevel VERBOSE",
-		"AcceptEnv LANG LC_*",
+		"UseDNS no",
 	}
 	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
