@@ -131,6 +131,9 @@ func (p *parser) registries(val *yaml.Node) []Registry {
 		}
 	}
 	p.crossCheck(entries)
+	if len(entries) == 0 {
+		return nil
+	}
 	regs := make([]Registry, len(entries))
 	for i, e := range entries {
 		regs[i] = e.reg
