@@ -64,7 +64,7 @@ func lookup(doc *yaml.Node, segs []segment) *yaml.Node {
 		case s.isIdx && n.Kind == yaml.SequenceNode && s.index < len(n.Content):
 			n = n.Content[s.index]
 		case !s.isIdx && n.Kind == yaml.MappingNode:
-			n = lookupKey(n, s.key, 0)
+			n = lookupKey(n, s.key)
 		default:
 			return nil
 		}
@@ -82,21 +82,27 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// lookupKey finds key in mapping m, then in the mappings merged with "<<".
-func lookupKey(m *yaml.Node, key string, depth int) *yaml.Node {
+// lookupKey finds key in mapping m, then in the mappings merged with "<<"
+// (each mapping is searched once, so merge cycles and fan-out stay linear).
+func lookupKey(m *yaml.Node, key string) *yaml.Node {
+	return lookupKeyVisited(m, key, map[*yaml.Node]bool{})
+}
+
+func lookupKeyVisited(m *yaml.Node, key string, seen map[*yaml.Node]bool) *yaml.Node {
+	if seen[m] {
+		return nil
+	}
+	seen[m] = true
 	if i := mappingValue(m, key); i >= 0 {
 		return m.Content[i]
-	}
-	if depth > 20 {
-		return nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].ShortTag() != "!!merge" {
 			continue
 		}
 		for _, src := range mergeSources(deref(m.Content[i+1])) {
-			if src.Kind == yaml.MappingNode {
-				if v := lookupKey(src, key, depth+1); v != nil {
+			if src != nil && src.Kind == yaml.MappingNode {
+				if v := lookupKeyVisited(src, key, seen); v != nil {
 					return v
 				}
 			}

@@ -49,13 +49,13 @@ func GetKustomizeImage(data []byte, name string) (KustomizationImage, bool, erro
 	if root.Kind != yaml.MappingNode {
 		return KustomizationImage{}, false, fmt.Errorf("%w: kustomization is not a mapping", ErrNotMapping)
 	}
-	images := lookupKey(root, "images", 0)
+	images := lookupKey(root, "images")
 	item := findImageEntry(deref(images), name)
 	if item == nil {
 		return KustomizationImage{}, false, nil
 	}
 	get := func(k string) string {
-		if v := deref(lookupKey(item, k, 0)); v != nil && v.Kind == yaml.ScalarNode {
+		if v := deref(lookupKey(item, k)); v != nil && v.Kind == yaml.ScalarNode {
 			return v.Value
 		}
 		return ""
