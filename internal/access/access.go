@@ -1,0 +1,172 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"github.com/imagepilot/imagepilot/internal/credentials"
+	"github.com/imagepilot/imagepilot/internal/imagespec"
+	"github.com/imagepilot/imagepilot/internal/policy"
+	"github.com/imagepilot/imagepilot/internal/registry"
+	"github.com/imagepilot/imagepilot/internal/registryconf"
+	"github.com/imagepilot/imagepilot/internal/updater"
+)
+
+// Resolver maps images to registries and credentials. It is safe for
+// concurrent use and caches credential sources for their credsexpire.
+type Resolver struct {
+	conf     *registryconf.Config
+	secrets  credentials.SecretGetter
+	keychain authn.Keychain
+	now      func() time.Time
+
+	mu      sync.Mutex
+	sources map[string]credentials.Source
+}
+
+// NewResolver returns a resolver over conf (nil means no registries.conf).
+// secrets may be nil outside Kubernetes.
+func NewResolver(conf *registryconf.Config, secrets credentials.SecretGetter) *Resolver {
+	if conf == nil {
+		conf = &registryconf.Config{}
+	}
+	return &Resolver{conf: conf, secrets: secrets, keychain: credentials.Keychain(), now: time.Now, sources: map[string]credentials.Source{}}
+}
+
+// Config returns the registries configuration.
+func (r *Resolver) Config() *registryconf.Config { return r.conf }
+
+// Registry returns the registries.conf entry for an image.
+func (r *Resolver) Registry(img imagespec.Spec) registryconf.Registry {
+	host, repo := r.hostAndRepository(img)
+	return r.conf.Lookup(host, repo)
+}
+
+// Repository returns the go-containerregistry repository of an image:
+// images without a registry host go to the default registry of
+// registries.conf when there is one, else Docker Hub.
+func (r *Resolver) Repository(img imagespec.Spec) (name.Repository, error) {
+	host, repo := r.hostAndRepository(img)
+	reg := r.conf.Lookup(host, repo)
+	var opts []name.Option
+	if isPlainHTTP(reg.APIURL) {
+		opts = append(opts, name.Insecure)
+	}
+	ref, err := name.NewRepository(host+"/"+repo, opts...)
+	if err != nil {
+		return name.Repository{}, fmt.Errorf("image %s: %w", img.Name, err)
+	}
+	return ref, nil
+}
+
+func (r *Resolver) hostAndRepository(img imagespec.Spec) (string, string) {
+	host, path := imagespec.SplitHost(img.Name)
+	if host != "" {
+		return img.Registry, r.conf.Lookup(img.Registry, img.Repository).NormalizeRepository(img.Repository)
+	}
+	if def, ok := r.conf.DefaultRegistry(); ok {
+		return def.Host(), def.NormalizeRepository(path)
+	}
+	return img.Registry, img.Repository
+}
+
+func isPlainHTTP(apiURL string) bool {
+	return len(apiURL) >= 7 && apiURL[:7] == "http://"
+}
+
+// Auth resolves the credentials for an image: pullSecret (a credential
+// reference) when given, else the registry's credentials, else the Docker
+// config keychain.
+func (r *Resolver) Auth(ctx context.Context, img imagespec.Spec, pullSecret string) (authn.Authenticator, error) {
+	reg := r.Registry(img)
+	ref, ttl := pullSecret, time.Duration(0)
+	if ref == "" {
+		ref, ttl = reg.Credentials, reg.CredsExpire
+	}
+	if ref == "" {
+		repo, err := r.Repository(img)
+		if err != nil {
+			return nil, err
+		}
+		auth, err := authn.Resolve(ctx, r.keychain, repo)
+		if err != nil {
+			return nil, fmt.Errorf("docker config credentials for %s: %w", reg.Host(), err)
+		}
+		return auth, nil
+	}
+	src, err := r.source(ref, reg.Host(), ttl)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := src.Resolve(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("credentials for %s: %w", img.FullName(), err)
+	}
+	return authn.FromConfig(cfg), nil
+}
+
+func (r *Resolver) source(ref, host string, ttl time.Duration) (credentials.Source, error) {
+	key := ref + "\x00" + host
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if src, ok := r.sources[key]; ok {
+		return src, nil
+	}
+	opts := []credentials.Option{credentials.WithRegistryHost(host)}
+	if r.secrets != nil {
+		opts = append(opts, credentials.WithSecretGetter(r.secrets))
+	}
+	src, err := credentials.ParseRef(ref, opts...)
+	if err != nil {
+		return nil, err
+	}
+	src = credentials.Cached(src, ttl, r.now)
+	r.sources[key] = src
+	return src, nil
+}
+
+// View is one cycle's registry view for the planner.
+type View struct {
+	resolver *Resolver
+	cycle    *registry.Cycle
+}
+
+var _ updater.Registry = (*View)(nil)
+
+// NewView returns the registry view for one cycle.
+func NewView(r *Resolver, cycle *registry.Cycle) *View { return &View{resolver: r, cycle: cycle} }
+
+// Tags lists an image's tags once per cycle.
+func (v *View) Tags(ctx context.Context, img imagespec.Spec, pullSecret string) ([]string, error) {
+	repo, auth, err := v.target(ctx, img, pullSecret)
+	if err != nil {
+		return nil, err
+	}
+	return v.cycle.Tags(ctx, repo, auth)
+}
+
+// Metadata answers per-tag questions about an image's repository.
+func (v *View) Metadata(ctx context.Context, img imagespec.Spec, pullSecret string) (policy.Metadata, error) {
+	repo, auth, err := v.target(ctx, img, pullSecret)
+	if err != nil {
+		return nil, err
+	}
+	return v.cycle.Metadata(repo, auth), nil
+}
+
+func (v *View) target(ctx context.Context, img imagespec.Spec, pullSecret string) (name.Repository, authn.Authenticator, error) {
+	repo, err := v.resolver.Repository(img)
+	if err != nil {
+		return name.Repository{}, nil, err
+	}
+	auth, err := v.resolver.Auth(ctx, img, pullSecret)
+	if err != nil {
+		return name.Repository{}, nil, err
+	}
+	return repo, auth, nil
+}

@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+
+	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/credentials"
+	"github.com/imagepilot/imagepilot/internal/imagespec"
+	"github.com/imagepilot/imagepilot/internal/policy"
+	"github.com/imagepilot/imagepilot/internal/registry"
+)
+
+type checkOptions struct {
+	registryFlags
+	strategy    string
+	constraint  string
+	allowTags   string
+	ignoreTags  []string
+	platforms   []string
+	credentials string
+	output      string
+	verbose     bool
+	loglevel    string
+}
+
+// checkResult is the JSON output of check.
+type checkResult struct {
+	Image      string           `json:"image"`
+	Registry   string           `json:"registry"`
+	Repository string           `json:"repository"`
+	Strategy   string           `json:"strategy"`
+	Found      bool             `json:"found"`
+	Tag        string           `json:"tag,omitempty"`
+	Digest     string           `json:"digest,omitempty"`
+	TagsListed int              `json:"tagsListed"`
+	Verdicts   []policy.Verdict `json:"verdicts,omitempty"`
+}
+
+func newCheckCmd() *cobra.Command {
+	o := &checkOptions{}
+	cmd := &cobra.Command{
+		Use:   "check IMAGE",
+		Short: "Ask a registry which tag an image would be updated to",
+		Long: `check lists the image's tags, applies the update strategy and filters, and
+prints the tag (and digest) imagepilot would deploy. IMAGE is an image spec,
+[alias=]image[:constraint]; --semver-constraint overrides the constraint.
+
+Exit codes: 0 a tag was chosen, 1 no tag is eligible, 2 usage or
+configuration error, 3 registry error.`,
+		Example: `  imagepilot check nginx:~1.26
+  imagepilot check ghcr.io/org/app --update-strategy newest-build --platforms linux/amd64 -v
+  imagepilot check registry.example.com/team/app --credentials env:REGISTRY_CREDS --output json`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.Context(), args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.strategy, "update-strategy", "semver", "semver, newest-build (latest), alphabetical (name) or digest")
+	f.StringVar(&o.constraint, "semver-constraint", "", "semver constraint, or the tag to follow for digest (overrides the spec's)")
+	f.StringVar(&o.allowTags, "allow-tags", "", `only consider tags matching "regexp:<re>" ("any" = all)`)
+	f.StringArrayVar(&o.ignoreTags, "ignore-tags", nil, "glob of tags to ignore (repeatable)")
+	f.StringSliceVar(&o.platforms, "platforms", nil, "os/arch[/variant] platforms for newest-build (comma-separated)")
+	f.StringVar(&o.credentials, "credentials", "", "registry credentials: env:VAR, ext:/path/script or user:password")
+	f.StringVar(&o.confPath, "registries-conf-path", "", "path to registries.conf")
+	f.Float64Var(&o.rateLimit, "rate-limit", 0, "maximum requests per second to the registry (0 = registries.conf or unlimited)")
+	f.StringVarP(&o.output, "output", "o", "text", "text or json")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "show every tag seen and why each candidate lost")
+	f.StringVar(&o.loglevel, "loglevel", "warn", "log level")
+	return cmd
+}
+
+func (o *checkOptions) run(ctx context.Context, image string, stdout, stderr io.Writer) error {
+	if o.output != "text" && o.output != "json" {
+		return withCode(ExitUsage, fmt.Errorf("--output %q: want text or json", o.output))
+	}
+	logger, err := newLogger(stderr, o.loglevel, "text")
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	spec, err := imagespec.Parse(image)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	settings := policy.Settings{Strategy: o.strategy, Constraint: spec.Constraint, AllowTags: o.allowTags, IgnoreTags: o.ignoreTags, Platforms: o.platforms}
+	if o.constraint != "" {
+		settings.Constraint = o.constraint
+	}
+	pol, err := policy.Compile(settings)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	resolver, client, err := o.clients(logger, prometheus.NewRegistry())
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	res, err := o.choose(ctx, resolver, client, spec, pol)
+	if err != nil {
+		return err
+	}
+	if err := o.print(stdout, res); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if !res.Found {
+		return withCode(ExitNotFound, errSilent)
+	}
+	return nil
+}
+
+func (o *checkOptions) choose(ctx context.Context, resolver *access.Resolver, client *registry.Client, spec imagespec.Spec, pol *policy.Policy) (checkResult, error) {
+	repo, err := resolver.Repository(spec)
+	if err != nil {
+		return checkResult{}, withCode(ExitUsage, err)
+	}
+	auth, err := o.auth(ctx, resolver, spec)
+	if err != nil {
+		return checkResult{}, err
+	}
+	cycle := client.NewCycle()
+	tags, err := cycle.Tags(ctx, repo, auth)
+	if err != nil {
+		return checkResult{}, withCode(ExitRegistry, err)
+	}
+	md := cycle.Metadata(repo, auth)
+	r, err := pol.Choose(ctx, tags, md)
+	if err != nil {
+		return checkResult{}, registryOrConfig(err)
+	}
+	res := checkResult{Image: spec.Name, Registry: repo.RegistryStr(), Repository: repo.RepositoryStr(), Strategy: pol.Strategy(),
+		Found: r.Found, Tag: r.Tag, Digest: r.Digest, TagsListed: len(tags), Verdicts: r.Verdicts}
+	if r.Found && res.Digest == "" {
+		if res.Digest, err = md.Digest(ctx, r.Tag); err != nil {
+			return checkResult{}, withCode(ExitRegistry, fmt.Errorf("digest of %s:%s: %w", spec.Name, r.Tag, err))
+		}
+	}
+	return res, nil
+}
+
+func (o *checkOptions) auth(ctx context.Context, resolver *access.Resolver, spec imagespec.Spec) (authn.Authenticator, error) {
+	if o.credentials == "" {
+		auth, err := resolver.Auth(ctx, spec, "")
+		return auth, withCode(ExitUsage, err)
+	}
+	src, err := credentials.ParseRef(o.credentials, credentials.AllowPlain())
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("--credentials: %w", err))
+	}
+	cfg, err := src.Resolve(ctx)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("--credentials: %w", err))
+	}
+	return authn.FromConfig(cfg), nil
+}
+
+func registryOrConfig(err error) error {
+	if errors.Is(err, policy.ErrInvalidSettings) {
+		return withCode(ExitUsage, err)
+	}
+	return withCode(ExitRegistry, err)
+}
+
+func (o *checkOptions) print(w io.Writer, res checkResult) error {
+	if o.output == "json" {
+		if !o.verbose {
+			res.Verdicts = nil
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	if o.verbose {
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "TAG\tELIGIBLE\tVERDICT")
+		for _, v := range res.Verdicts {
+			fmt.Fprintf(tw, "%s\t%t\t%s\n", v.Tag, v.Eligible, v.Reason)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "\n%d tags listed for %s/%s, strategy %s\n", res.TagsListed, res.Registry, res.Repository, res.Strategy)
+	}
+	if !res.Found {
+		fmt.Fprintf(w, "no eligible tag for %s (%d tags listed)\n", res.Image, res.TagsListed)
+		return nil
+	}
+	fmt.Fprintf(w, "%s:%s\n%s\n", res.Image, res.Tag, res.Digest)
+	return nil
+}

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/metrics"
+	"github.com/imagepilot/imagepilot/internal/registry"
+	"github.com/imagepilot/imagepilot/internal/registryconf"
+)
+
+// newLogger builds the process logger from --loglevel and --logformat.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	switch strings.ToLower(level) {
+	case "trace", "debug":
+		lv = slog.LevelDebug
+	case "", "info":
+		lv = slog.LevelInfo
+	case "warn", "warning":
+		lv = slog.LevelWarn
+	case "error":
+		lv = slog.LevelError
+	default:
+		return nil, fmt.Errorf("--loglevel %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--logformat %q: want text or json", format)
+}
+
+// registryFlags are the registry settings several commands share.
+type registryFlags struct {
+	confPath  string
+	rateLimit float64
+}
+
+func (f *registryFlags) loadConf() (*registryconf.Config, error) {
+	if f.confPath == "" {
+		return &registryconf.Config{}, nil
+	}
+	conf, err := registryconf.Load(f.confPath)
+	if err != nil {
+		return nil, fmt.Errorf("registries configuration: %w", err)
+	}
+	return conf, nil
+}
+
+// clients builds the resolver and registry client.
+func (f *registryFlags) clients(logger *slog.Logger, reg prometheus.Registerer) (*access.Resolver, *registry.Client, error) {
+	conf, err := f.loadConf()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := metrics.New(reg)
+	if err != nil {
+		return nil, nil, err
+	}
+	resolver := access.NewResolver(conf, nil)
+	lookup := func(host, repo string) registryconf.Registry {
+		r := conf.Lookup(host, repo)
+		if f.rateLimit > 0 {
+			r.Limit = f.rateLimit
+		}
+		return r
+	}
+	client, err := registry.New(registry.WithResolver(lookup), registry.WithMetrics(m), registry.WithLogger(logger))
+	if err != nil {
+		return nil, nil, err
+	}
+	return resolver, client, nil
+}

@@ -1,0 +1,214 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/imagepilot/imagepilot/internal/repomode"
+	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/writeback"
+)
+
+// repoOptions are the settings of repo mode (run --repo, plan).
+type repoOptions struct {
+	registryFlags
+	git         gitFlags
+	repo        string
+	branch      string
+	appsPath    string
+	sourceURLs  []string
+	namespace   string
+	concurrency int
+	loglevel    string
+	logformat   string
+}
+
+func (o *repoOptions) register(f *pflag.FlagSet) {
+	f.StringVar(&o.repo, "repo", envOr("IMAGEPILOT_REPO", ""), "GitOps repository (URL or local path) to read Applications from and commit to")
+	f.StringVar(&o.branch, "branch", envOr("IMAGEPILOT_BRANCH", ""), "branch to read Applications from (default: the repository's default branch)")
+	f.StringVar(&o.appsPath, "apps-path", "", "directory of the repository holding Application manifests (default: all)")
+	f.StringSliceVar(&o.sourceURLs, "source-url", nil, "other URLs Applications use for this repository (repeatable)")
+	f.StringVar(&o.namespace, "argocd-namespace", envOr("IMAGE_UPDATER_ARGOCD_NAMESPACE", "argocd"), "namespace of Argo CD (names .argocd-source-<ns>_<app>.yaml for apps elsewhere)")
+	f.IntVar(&o.concurrency, "max-concurrent-apps", 10, "images checked at once")
+	f.StringVar(&o.confPath, "registries-conf-path", envOr("IMAGE_UPDATER_REGISTRIES_CONF_PATH", ""), "path to registries.conf")
+	f.StringVar(&o.loglevel, "loglevel", envOr("IMAGE_UPDATER_LOGLEVEL", "info"), "log level: debug, info, warn, error")
+	f.StringVar(&o.logformat, "logformat", envOr("IMAGE_UPDATER_LOGFORMAT", "text"), "log format: text or json")
+	o.git.register(f)
+}
+
+// runner builds the repo-mode runner.
+func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, error) {
+	if o.repo == "" {
+		return nil, fmt.Errorf("--repo is required")
+	}
+	logger, err := newLogger(stderr, o.loglevel, o.logformat)
+	if err != nil {
+		return nil, err
+	}
+	resolver, client, err := o.clients(logger, prometheus.NewRegistry())
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := o.git.manager(logger)
+	if err != nil {
+		return nil, err
+	}
+	creds, err := o.git.credentials()
+	if err != nil {
+		return nil, err
+	}
+	w, err := o.git.writer(mgr, staticCredentials{creds}, logger, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	w.Layout = writeback.Layout{ControllerNamespace: o.namespace}
+	return &repomode.Runner{
+		RepoURL: o.repo, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
+		Credentials: creds, Git: mgr, Registry: client, Resolver: resolver, Writer: w,
+		Concurrency: o.concurrency, Logger: logger,
+	}, nil
+}
+
+func newPlanCmd() *cobra.Command {
+	o := &repoOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan --repo REPO",
+		Short: "Show what an update cycle would change, and why each image moves or stays",
+		Long: `plan reads the repository like run does, asks the registries, and prints the
+unified diff it would commit together with the reason for every image. It
+changes nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := o.runner(cmd.ErrOrStderr(), true)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			rep, err := r.RunOnce(cmd.Context())
+			if err != nil {
+				return withCode(ExitFailedCycle, err)
+			}
+			printReport(cmd.OutOrStdout(), rep, true)
+			if rep.Err() != nil {
+				return withCode(ExitFailedCycle, errSilent)
+			}
+			return nil
+		},
+	}
+	o.loglevel = "warn"
+	o.register(cmd.Flags())
+	return cmd
+}
+
+func newRunCmd() *cobra.Command {
+	o := &repoOptions{}
+	var once, dryRun bool
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run update cycles: on a GitOps repository (--repo) or as a controller",
+		Long: `run keeps images up to date. With --repo it works on a GitOps repository
+without a cluster: it reads the Argo CD Application manifests in it, checks
+the registries, and commits the changes (one commit per branch and cycle).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if o.repo == "" {
+				return withCode(ExitUsage, fmt.Errorf("the in-cluster controller is not available in this build; use --repo to run on a GitOps repository"))
+			}
+			r, err := o.runner(cmd.ErrOrStderr(), dryRun)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			return loop(cmd.Context(), r, once, interval, cmd.OutOrStdout(), dryRun)
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&once, "once", false, "run one cycle and exit")
+	f.BoolVar(&dryRun, "dry-run", false, "plan and print, but do not commit")
+	f.DurationVar(&interval, "interval", envDuration("IMAGE_UPDATER_INTERVAL", 2*time.Minute), "time between cycles")
+	o.register(f)
+	return cmd
+}
+
+func envDuration(key string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(envOr(key, "")); err == nil {
+		return d
+	}
+	return def
+}
+
+// loop runs cycles until ctx ends (or once).
+func loop(ctx context.Context, r *repomode.Runner, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+	for {
+		rep, err := r.RunOnce(ctx)
+		if err != nil {
+			if once {
+				return withCode(ExitFailedCycle, err)
+			}
+			r.Logger.ErrorContext(ctx, "update cycle failed", "error", err)
+		} else if dryRun {
+			printReport(out, rep, true)
+		}
+		if once {
+			if rep.Err() != nil {
+				return withCode(ExitFailedCycle, fmt.Errorf("the cycle had errors (see the log)"))
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(interval):
+		}
+	}
+}
+
+// printReport prints decisions with reasons, and diffs when asked.
+func printReport(w io.Writer, rep repomode.Report, diffs bool) {
+	fmt.Fprintf(w, "Branch %s: %d application(s), %d image(s)\n", rep.Branch, rep.Applications, len(rep.Decisions))
+	for _, p := range rep.Problems {
+		fmt.Fprintf(w, "  problem: %v\n", p)
+	}
+	for _, d := range rep.Decisions {
+		fmt.Fprintf(w, "  %-6s %s %s: %s\n", strings.ToUpper(string(d.Action)), d.Target.App, d.Target.Image.Key(), d.Reason)
+	}
+	for _, g := range rep.Groups {
+		switch {
+		case g.Err != nil:
+			fmt.Fprintf(w, "\n%s (%s): FAILED: %v\n", g.RepoURL, g.Branch, g.Err)
+		case g.Commit != "":
+			fmt.Fprintf(w, "\n%s (%s): committed %s (%d push attempt(s))\n", g.RepoURL, g.Branch, shortSHA(g.Commit), g.Attempts)
+		default:
+			fmt.Fprintf(w, "\n%s (%s): would change:\n", g.RepoURL, g.Branch)
+		}
+		for _, c := range g.Conflicts {
+			fmt.Fprintf(w, "  left alone (changed concurrently): %s %s\n", c.Target.App, c.Target.Image.Key())
+		}
+		if diffs && g.Diff != "" {
+			fmt.Fprintf(w, "%s", g.Diff)
+		}
+	}
+	updated, skipped, errored := rep.Counts()
+	fmt.Fprintf(w, "\nimages: %d to update, %d skipped, %d errors\n", updated, skipped, errored)
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
+
+// staticCredentials gives the repository of repo mode its credentials.
+type staticCredentials struct{ creds git.Credentials }
+
+// GitCredentials returns the configured credentials.
+func (s staticCredentials) GitCredentials(context.Context, string, string) (git.Credentials, error) {
+	return s.creds, nil
+}

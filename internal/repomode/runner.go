@@ -1,0 +1,167 @@
+package repomode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/registry"
+	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/writeback"
+)
+
+// Runner runs update cycles against one repository.
+type Runner struct {
+	// RepoURL is the repository (URL or local path); Branch the branch to
+	// read applications from ("" = the remote's default branch).
+	RepoURL, Branch string
+	// AppsPath limits the search for Application manifests to a directory.
+	AppsPath string
+	// SourceURLs are other addresses Applications use for this repository
+	// (for example the https URL of a local checkout's origin).
+	SourceURLs []string
+	// Credentials for the repository.
+	Credentials git.Credentials
+	// Git, Registry and Resolver are the shared clients.
+	Git      *git.Manager
+	Registry *registry.Client
+	Resolver *access.Resolver
+	// Writer applies the updates (its DryRun makes a plan).
+	Writer *writeback.GitWriter
+	// Concurrency bounds images checked at once.
+	Concurrency int
+	// Logger receives progress; nil discards.
+	Logger *slog.Logger
+}
+
+// Report is the outcome of one cycle.
+type Report struct {
+	// Branch is the branch the applications were read from.
+	Branch string
+	// Applications counts the applications managed from this repository.
+	Applications int
+	// Decisions holds one decision per image.
+	Decisions []updater.Decision
+	// Groups holds one result per written repository and branch.
+	Groups []writeback.GroupResult
+	// Problems are configuration errors found while loading.
+	Problems []error
+	// Duration is the cycle's wall time.
+	Duration time.Duration
+}
+
+// Counts returns the numbers of images updated, skipped and in error.
+func (r Report) Counts() (updated, skipped, errored int) {
+	for _, d := range r.Decisions {
+		switch d.Action {
+		case updater.ActionUpdate:
+			updated++
+		case updater.ActionSkip:
+			skipped++
+		case updater.ActionError:
+			errored++
+		}
+	}
+	for _, g := range r.Groups {
+		if g.Err != nil {
+			errored += len(g.Changes)
+		}
+	}
+	return updated, skipped, errored + len(r.Problems)
+}
+
+// Err summarises the cycle's failures (nil when everything worked).
+func (r Report) Err() error {
+	var errs []error
+	errs = append(errs, r.Problems...)
+	for _, d := range r.Decisions {
+		if d.Err != nil {
+			errs = append(errs, d.Err)
+		}
+	}
+	for _, g := range r.Groups {
+		if g.Err != nil {
+			errs = append(errs, g.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RunOnce runs one cycle: read, plan, write.
+func (r *Runner) RunOnce(ctx context.Context) (Report, error) {
+	start := time.Now()
+	rep, items, err := r.load(ctx)
+	if err != nil {
+		return rep, err
+	}
+	planner := &updater.Planner{
+		Registry:    access.NewView(r.Resolver, r.Registry.NewCycle()),
+		Concurrency: r.Concurrency,
+		Logger:      r.Logger,
+	}
+	rep.Decisions = planner.Plan(ctx, items)
+	rep.Groups = r.Writer.Apply(ctx, rep.Decisions)
+	rep.Duration = time.Since(start)
+	r.logSummary(ctx, rep)
+	return rep, nil
+}
+
+// load checks out the branch and builds the planner's items.
+func (r *Runner) load(ctx context.Context) (Report, []updater.Item, error) {
+	var rep Report
+	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
+	if err != nil {
+		return rep, nil, fmt.Errorf("opening repository %s: %w", r.RepoURL, err)
+	}
+	defer repo.Close()
+	branch := r.Branch
+	if branch == "" || branch == "HEAD" {
+		if branch, err = repo.DefaultBranch(ctx); err != nil {
+			return rep, nil, fmt.Errorf("default branch of %s: %w", r.RepoURL, err)
+		}
+	}
+	rep.Branch = branch
+	if err := repo.Checkout(ctx, branch); err != nil {
+		return rep, nil, fmt.Errorf("checking out %s: %w", branch, err)
+	}
+	apps, errs := LoadApplications(repo.Dir(), r.AppsPath)
+	rep.Problems = append(rep.Problems, errs...)
+	urls := append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...)
+	items, errs := Items(repo.Dir(), apps, urls, r.Writer.Layout, r.RepoURL)
+	rep.Problems = append(rep.Problems, errs...)
+	for i := range items {
+		if b := items[i].Target.Source.TargetRevision; b == "" || b == "HEAD" {
+			items[i].Target.Source.TargetRevision = branch
+		}
+	}
+	rep.Applications = countApps(items)
+	for _, p := range rep.Problems {
+		r.logger().ErrorContext(ctx, "configuration problem", "error", p)
+	}
+	return rep, items, nil
+}
+
+func countApps(items []updater.Item) int {
+	seen := map[string]bool{}
+	for _, it := range items {
+		seen[it.Target.App.String()] = true
+	}
+	return len(seen)
+}
+
+func (r *Runner) logger() *slog.Logger {
+	if r.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return r.Logger
+}
+
+func (r *Runner) logSummary(ctx context.Context, rep Report) {
+	updated, skipped, errored := rep.Counts()
+	r.logger().InfoContext(ctx, fmt.Sprintf("Processing results: applications=%d images_considered=%d images_skipped=%d images_updated=%d errors=%d",
+		rep.Applications, len(rep.Decisions), skipped, updated, errored), "duration", rep.Duration.Round(time.Millisecond))
+}
