@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
