@@ -1,0 +1,58 @@
+package credentials
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func FuzzSplitUserPassword(f *testing.F) {
+	for _, s := range []string{"user:pass", "u:p:a:s:s", ":p", "u:", "", "nocolon", `_json_key:{"a":"b:c"}`, "ü:ß\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		cfg, err := SplitUserPassword(value, "test value")
+		if err != nil {
+			switch err.Error() {
+			case "test value: value is not in the form user:password", "test value: user name is empty", "test value: password is empty":
+			default:
+				t.Fatalf("unexpected error text (may reveal the value): %q", err)
+			}
+			return
+		}
+		if cfg.Username == "" || cfg.Password == "" || strings.Contains(cfg.Username, ":") {
+			t.Fatalf("bad split of %q: %+v", value, cfg)
+		}
+		if cfg.Username+":"+cfg.Password != value {
+			t.Fatalf("split of %q does not round-trip: %+v", value, cfg)
+		}
+	})
+}
+
+func FuzzParseRef(f *testing.F) {
+	for _, s := range []string{"env:X", "ext:/a/b", "secret:ns/n#k", "pullsecret:ns/n", "user:" + topSecret, "secret:", "pullsecret:/", "env:", "ext:", "::", "a:b:c"} {
+		f.Add(s, false)
+		f.Add(s, true)
+	}
+	f.Fuzz(func(t *testing.T, ref string, plain bool) {
+		opts := []Option{WithSecretGetter(fakeSecrets{}), WithRegistryHost("r.io"), WithLookupEnv(func(string) (string, bool) { return "", false })}
+		if plain {
+			opts = append(opts, AllowPlain())
+		}
+		src, err := ParseRef(ref, opts...)
+		if err != nil {
+			// A reference of an unknown form may be a password: never echo it.
+			if !hasKnownKind(ref) && len(ref) > 8 && strings.Contains(err.Error(), ref) {
+				t.Fatalf("error quotes an unknown-form reference: %v", err)
+			}
+			return
+		}
+		if CheckRef(ref) != nil && !plain {
+			t.Fatalf("ParseRef accepted %q that CheckRef rejects", ref)
+		}
+		if _, isExt := src.(*extSource); isExt {
+			return // do not run arbitrary paths
+		}
+		_, _ = src.Resolve(context.Background())
+	})
+}
