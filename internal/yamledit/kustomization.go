@@ -3,6 +3,7 @@ package yamledit
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -69,8 +70,8 @@ type field struct{ key, value string }
 
 func kustomizeFields(name, newName, newTag, digest string) ([]field, error) {
 	for _, v := range []string{name, newName, newTag, digest} {
-		if strings.ContainsFunc(v, isSpaceOrControl) {
-			return nil, fmt.Errorf("%w: %q has spaces or control characters", ErrInvalidImage, v)
+		if !utf8.ValidString(v) || strings.ContainsFunc(v, isSpaceOrControl) {
+			return nil, fmt.Errorf("%w: %q is not UTF-8 or has spaces or control characters", ErrInvalidImage, v)
 		}
 	}
 	if name == "" {

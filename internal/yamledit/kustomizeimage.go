@@ -3,6 +3,7 @@ package yamledit
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // KustomizeImage is a Kustomize image override as Argo CD writes it in
@@ -22,8 +23,8 @@ type KustomizeImage struct {
 // ParseKustomizeImage parses "[orig=]name[:tag][@digest]".
 func ParseKustomizeImage(s string) (KustomizeImage, error) {
 	var img KustomizeImage
-	if s == "" || strings.ContainsFunc(s, isSpaceOrControl) {
-		return img, fmt.Errorf("%w: %q is empty or has spaces or control characters", ErrInvalidImage, s)
+	if s == "" || !utf8.ValidString(s) || strings.ContainsFunc(s, isSpaceOrControl) {
+		return img, fmt.Errorf("%w: %q is empty, not UTF-8, or has spaces or control characters", ErrInvalidImage, s)
 	}
 	rest := s
 	if orig, after, ok := strings.Cut(s, "="); ok {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"unicode/utf8"
 
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -53,10 +54,8 @@ type kustomizeSection struct {
 // not indented) with helm.parameters sorted by name. When the merge changes
 // nothing, changed is false and out is existing.
 func MergeSourceOverride(existing []byte, params []HelmParam, images []KustomizeImage) (out []byte, changed bool, err error) {
-	for _, img := range images {
-		if _, err := ParseKustomizeImage(img.String()); err != nil {
-			return nil, false, err
-		}
+	if err := validateOverrideInput(params, images); err != nil {
+		return nil, false, err
 	}
 	docs, err := parseDocs(existing)
 	if err != nil {
@@ -73,6 +72,20 @@ func MergeSourceOverride(existing []byte, params []HelmParam, images []Kustomize
 		return out, err == nil, err
 	}
 	return mergeExistingOverride(existing, docs[0], params, images)
+}
+
+func validateOverrideInput(params []HelmParam, images []KustomizeImage) error {
+	for _, p := range params {
+		if !utf8.ValidString(p.Name) || !utf8.ValidString(p.Value) {
+			return fmt.Errorf("%w: helm parameter %q is not valid UTF-8", ErrInvalidValue, p.Name)
+		}
+	}
+	for _, img := range images {
+		if _, err := ParseKustomizeImage(img.String()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func isNullNode(n *yaml.Node) bool {
