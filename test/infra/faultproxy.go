@@ -42,6 +42,9 @@ type Fault struct {
 	Status int
 	// RetryAfter is sent as the Retry-After header with Status.
 	RetryAfter string
+	// Challenge is sent as the WWW-Authenticate header with Status (a 401
+	// with the registry's bearer challenge acts as an expired token).
+	Challenge string
 	// Delay is waited before answering.
 	Delay time.Duration
 	// TruncateBody forwards, then cuts the response body in half.
@@ -66,6 +69,7 @@ type FaultProxy struct {
 
 	mu       sync.Mutex
 	latency  time.Duration
+	paging   bool
 	faults   []*Fault
 	requests []ProxiedRequest
 }
@@ -92,11 +96,8 @@ func NewFaultProxy(t testing.TB, backend *url.URL, opts FaultProxyOptions) *Faul
 		tr.TLSClientConfig = &tls.Config{RootCAs: opts.BackendCAs, MinVersion: tls.VersionTLS12}
 	}
 	rp.Transport = tr
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		director(r)
-		r.Host = backend.Host
-	}
+	// The Host header stays the proxy's, so the registry's absolute
+	// Location headers (blob uploads) point back at the proxy.
 	p := &FaultProxy{backend: rp, token: opts.Token}
 	srv := httptest.NewUnstartedServer(p)
 	if opts.Listener != nil {
@@ -174,7 +175,7 @@ func (p *FaultProxy) Counts() map[string]int {
 // ServeHTTP implements http.Handler.
 func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	kind := ProxyRequestKind(r)
-	fault, latency := p.record(r, kind)
+	fault, latency, paging := p.record(r, kind)
 	if d := latency + faultDelay(fault); d > 0 {
 		select {
 		case <-time.After(d):
@@ -186,10 +187,16 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if kind == KindToken && p.token != nil {
 		next = p.token
 	}
+	if kind == KindTags && paging {
+		next = pagingHandler{backend: next}
+	}
 	switch {
 	case fault != nil && fault.Status != 0:
 		if fault.RetryAfter != "" {
 			w.Header().Set("Retry-After", fault.RetryAfter)
+		}
+		if fault.Challenge != "" {
+			w.Header().Set("WWW-Authenticate", fault.Challenge)
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(fault.Status)
@@ -202,7 +209,7 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // record counts the request and picks the fault that applies, if any.
-func (p *FaultProxy) record(r *http.Request, kind string) (*Fault, time.Duration) {
+func (p *FaultProxy) record(r *http.Request, kind string) (*Fault, time.Duration, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.requests = append(p.requests, ProxiedRequest{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Kind: kind})
@@ -217,9 +224,9 @@ func (p *FaultProxy) record(r *http.Request, kind string) (*Fault, time.Duration
 			}
 		}
 		c := *f
-		return &c, p.latency
+		return &c, p.latency, p.paging
 	}
-	return nil, p.latency
+	return nil, p.latency, p.paging
 }
 
 func faultDelay(f *Fault) time.Duration {
