@@ -112,6 +112,17 @@ func TestParsersWithSamples(t *testing.T) {
 			want: []Event{{Registry: "127.0.0.1:5000", Repository: "team/hello", Tag: "1.4.0",
 				Digest: "sha256:8e1f3a5c7e9b1d3f5a7c9e1b3d5f7a9c1e3b5d7f9a1c3e5b7d9f1a3c5e7b9d1f", Source: "distribution"}},
 		},
+		{
+			name: "distribution 2.8.2 envelope captured from a real push", parser: DistributionParser{}, sample: "distribution-2.8.2-manifest.json",
+			header: map[string]string{"Content-Type": DistributionEventsMediaType, "Authorization": "Bearer tok"},
+			want: []Event{{Registry: "127.0.0.1:40445", Repository: "team/hello", Tag: "1.4.0",
+				Digest: "sha256:f37f8fdcf4f92dc3e5fcc6ea3b3792391cd41dae1c13dcc79bb7c0cd1b2b7c66", Source: "distribution"}},
+		},
+		{
+			name: "distribution 2.8.2 blob push captured from a real push", parser: DistributionParser{}, sample: "distribution-2.8.2-blob.json",
+			header: map[string]string{"Content-Type": DistributionEventsMediaType},
+			want:   nil,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
