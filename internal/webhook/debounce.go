@@ -64,6 +64,13 @@ func (d *debouncer) pending() int {
 	return len(d.open)
 }
 
+// isStopped reports whether stop has been called.
+func (d *debouncer) isStopped() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stopped
+}
+
 // stop cancels every open window and refuses new events.
 func (d *debouncer) stop() {
 	d.mu.Lock()

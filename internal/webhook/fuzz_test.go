@@ -83,7 +83,7 @@ func FuzzParseGitLab(f *testing.F) {
 }
 
 func FuzzParseDistribution(f *testing.F) {
-	fuzzParser(f, DistributionParser{}, []string{"distribution.json"})
+	fuzzParser(f, DistributionParser{}, []string{"distribution.json", "distribution-2.8.2-manifest.json", "distribution-2.8.2-blob.json"})
 }
 
 func FuzzVerifyHMACSHA256(f *testing.F) {

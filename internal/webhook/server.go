@@ -56,7 +56,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Start delivers events to the sink until ctx ends, then drops events still
 // waiting in a debounce window and returns once running sink calls have
-// returned. It fits controller-runtime's manager.Runnable.
+// returned; from then on /webhook answers 503 so senders retry later. Call
+// it once. It fits controller-runtime's manager.Runnable.
 func (s *Server) Start(ctx context.Context) error {
 	s.dispatch.run(ctx)
 	s.debounce.stop()
@@ -113,6 +114,10 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(typ, verifier, body, r) {
 		log.Warn("webhook request unauthorized")
 		reply(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	if s.debounce.isStopped() {
+		reply(w, http.StatusServiceUnavailable, "shutting down")
 		return
 	}
 	events, err := parser.Parse(body, r)
