@@ -21,9 +21,11 @@ type ImageUpdater struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// Spec is what the user asks for: the applications to manage, the images
-	// in them and the settings that govern their updates.
-	// +required
-	Spec ImageUpdaterSpec `json:"spec"`
+	// in them and the settings that govern their updates. The schema does
+	// not require it (as upstream's does not), but the controller reports an
+	// object without applicationRefs as invalid.
+	// +optional
+	Spec ImageUpdaterSpec `json:"spec,omitempty"`
 
 	// Status is what the controller last observed and did.
 	// +optional
