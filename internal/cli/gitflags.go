@@ -53,8 +53,9 @@ func envOr(key, def string) string {
 }
 
 // manager builds the Git manager.
-func (g *gitFlags) manager(logger *slog.Logger) (*git.Manager, error) {
-	opts := []git.Option{git.WithCacheDir(g.cacheDir), git.WithAuthor(g.commitUser, g.commitEmail), git.WithLogger(logger)}
+// depth is the clone depth (0 = full history).
+func (g *gitFlags) manager(logger *slog.Logger, depth int) (*git.Manager, error) {
+	opts := []git.Option{git.WithCacheDir(g.cacheDir), git.WithAuthor(g.commitUser, g.commitEmail), git.WithLogger(logger), git.WithCloneDepth(depth)}
 	if g.signingKey != "" {
 		if g.signingMethod != git.SigningOpenPGP && g.signingMethod != git.SigningSSH {
 			return nil, fmt.Errorf("--git-commit-signing-method %q: want openpgp or ssh", g.signingMethod)

@@ -56,7 +56,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := o.git.manager(logger)
+	mgr, err := o.git.manager(logger, 0) // full history: rollback detection reads it
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	return &repomode.Runner{
 		RepoURL: o.repo, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: client, Resolver: resolver, Writer: w,
-		Concurrency: o.concurrency, Logger: logger,
+		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, Logger: logger,
 	}, nil
 }
 

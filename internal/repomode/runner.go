@@ -32,6 +32,9 @@ type Runner struct {
 	Resolver *access.Resolver
 	// Writer applies the updates (its DryRun makes a plan).
 	Writer *writeback.GitWriter
+	// AuthorEmail is imagepilot's commit e-mail, which tells its own commits
+	// from people's when detecting rollbacks.
+	AuthorEmail string
 	// Concurrency bounds images checked at once.
 	Concurrency int
 	// Logger receives progress; nil discards.
@@ -131,7 +134,7 @@ func (r *Runner) load(ctx context.Context) (Report, []updater.Item, error) {
 	apps, errs := LoadApplications(repo.Dir(), r.AppsPath)
 	rep.Problems = append(rep.Problems, errs...)
 	urls := append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...)
-	items, errs := Items(repo.Dir(), apps, urls, r.Writer.Layout, r.RepoURL)
+	items, errs := Items(ctx, repo.Dir(), apps, urls, r.Writer.Layout, r.RepoURL, repo, r.AuthorEmail)
 	rep.Problems = append(rep.Problems, errs...)
 	for i := range items {
 		if b := items[i].Target.Source.TargetRevision; b == "" || b == "HEAD" {

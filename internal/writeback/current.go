@@ -59,3 +59,8 @@ func readAt(root string, f File, t target.Target) (Value, bool, error) {
 	}
 	return v, ok, nil
 }
+
+// ReadValue returns the image value data (the content of f) holds for t.
+func ReadValue(f File, t target.Target, data []byte) (Value, bool, error) {
+	return read(f.Kind, t, data)
+}

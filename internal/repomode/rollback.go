@@ -1,0 +1,75 @@
+package repomode
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/writeback"
+)
+
+// ReleaseMarker in the subject of a commit that changes a managed value
+// tells imagepilot not to treat the change as a rollback to hold.
+const ReleaseMarker = "[imagepilot release]"
+
+// historyDepth bounds how far back rollback detection looks.
+const historyDepth = 50
+
+// History is the part of a working copy rollback detection reads.
+type History interface {
+	Log(ctx context.Context, path string, n int) ([]git.Commit, error)
+	ShowFile(ctx context.Context, rev, path string) ([]byte, error)
+}
+
+// detectRollback returns a hold when someone other than imagepilot (author
+// e-mail ourEmail) changed the value imagepilot last wrote to f: the value
+// then stays until a tag ranking above the one imagepilot had written
+// appears. A commit whose subject carries ReleaseMarker ends the hold.
+func detectRollback(ctx context.Context, hist History, it updater.Item, f writeback.File, ourEmail string) (*updater.Hold, error) {
+	commits, err := hist.Log(ctx, f.Path, historyDepth)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", f.Path, err)
+	}
+	ours := -1
+	for i, c := range commits {
+		if strings.EqualFold(c.AuthorEmail, ourEmail) {
+			ours = i
+			break
+		}
+	}
+	if ours <= 0 {
+		return nil, nil // never written by us, or our commit is the newest
+	}
+	for _, c := range commits[:ours] {
+		if strings.Contains(c.Subject, ReleaseMarker) {
+			return nil, nil
+		}
+	}
+	data, err := hist.ShowFile(ctx, commits[ours].SHA, f.Path)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s at %s: %w", f.Path, commits[ours].SHA, err)
+	}
+	written, ok, err := writeback.ReadValue(f, it.Target, data)
+	if err != nil || !ok {
+		return nil, err
+	}
+	cur := writeback.Value{Tag: it.Current.Tag, Digest: it.Current.Digest}
+	if written.TagValue() == cur.TagValue() {
+		return nil, nil
+	}
+	by := commits[0]
+	return &updater.Hold{
+		Until: written.Tag,
+		Reason: fmt.Sprintf("rolled back from %s by %s in %s; held until a tag newer than %s appears (a commit with %q in its subject releases it)",
+			written.TagValue(), by.AuthorName, shortSHA(by.SHA), written.Tag, ReleaseMarker),
+	}, nil
+}
+
+func shortSHA(s string) string {
+	if len(s) > 12 {
+		return s[:12]
+	}
+	return s
+}
