@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -110,6 +111,7 @@ func newRunCmd() *cobra.Command {
 	o := &repoOptions{}
 	var once, dryRun bool
 	var interval time.Duration
+	var hooks webhookFlags
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run update cycles: on a GitOps repository (--repo) or as a controller",
@@ -125,10 +127,11 @@ the registries, and commits the changes (one commit per branch and cycle).`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			return loop(cmd.Context(), r, once, interval, cmd.OutOrStdout(), dryRun)
+			return runLoop(cmd.Context(), r, &hooks, once, interval, cmd.OutOrStdout(), dryRun)
 		},
 	}
 	f := cmd.Flags()
+	hooks.register(f)
 	f.BoolVar(&once, "once", false, "run one cycle and exit")
 	f.BoolVar(&dryRun, "dry-run", false, "plan and print, but do not commit")
 	f.DurationVar(&interval, "interval", envDuration("IMAGE_UPDATER_INTERVAL", 2*time.Minute), "time between cycles")
@@ -143,10 +146,27 @@ func envDuration(key string, def time.Duration) time.Duration {
 	return def
 }
 
-// loop runs cycles until ctx ends (or once).
-func loop(ctx context.Context, r *repomode.Runner, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+// runLoop runs cycles until ctx ends (or once), serving webhooks when asked.
+func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+	var cycleMu sync.Mutex
+	if hooks.enabled && !once {
+		stop, err := serveWebhooks(ctx, hooks, r, &cycleMu)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		defer stop()
+	}
+	return loop(ctx, r, &cycleMu, once, interval, out, dryRun)
+}
+
+// loop runs cycles until ctx ends (or once). interval 0 polls never (after
+// the first cycle), leaving updates to webhooks.
+func loop(ctx context.Context, r *repomode.Runner, cycleMu *sync.Mutex, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+	var timer <-chan time.Time
 	for {
+		cycleMu.Lock()
 		rep, err := r.RunOnce(ctx)
+		cycleMu.Unlock()
 		if err != nil {
 			if once {
 				return withCode(ExitFailedCycle, err)
@@ -161,10 +181,13 @@ func loop(ctx context.Context, r *repomode.Runner, once bool, interval time.Dura
 			}
 			return nil
 		}
+		if interval > 0 {
+			timer = time.After(interval)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(interval):
+		case <-timer:
 		}
 	}
 }

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/updater"
 	"github.com/imagepilot/imagepilot/internal/writeback"
@@ -96,10 +98,19 @@ func (r Report) Err() error {
 
 // RunOnce runs one cycle: read, plan, write.
 func (r *Runner) RunOnce(ctx context.Context) (Report, error) {
+	return r.RunFor(ctx, nil)
+}
+
+// RunFor runs one cycle limited to the images only accepts (nil = all), as
+// a registry webhook does for the repository that was pushed to.
+func (r *Runner) RunFor(ctx context.Context, only func(imagespec.Spec) bool) (Report, error) {
 	start := time.Now()
 	rep, items, err := r.load(ctx)
 	if err != nil {
 		return rep, err
+	}
+	if only != nil {
+		items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target.Image) })
 	}
 	planner := &updater.Planner{
 		Registry:    access.NewView(r.Resolver, r.Registry.NewCycle()),

@@ -32,8 +32,13 @@ type env struct {
 
 func setup(t *testing.T, files func(e *env) map[string]string) *env {
 	t.Helper()
+	return setupWith(t, infra.RegistryOptions{Auth: infra.RegistryBasic}, files)
+}
+
+func setupWith(t *testing.T, opts infra.RegistryOptions, files func(e *env) map[string]string) *env {
+	t.Helper()
 	e := &env{}
-	e.reg = infra.StartRegistry(t, infra.RegistryOptions{Auth: infra.RegistryBasic})
+	e.reg = infra.StartRegistry(t, opts)
 	e.git = infra.StartGitHTTP(t, infra.GitHTTPOptions{Username: "git", Password: "gitpw"})
 	e.bare = e.git.RepoPath("gitops.git")
 	e.repoURL = e.git.RepoURL("gitops.git")
@@ -62,14 +67,19 @@ func (e *env) push(t *testing.T, repo string, tags ...string) {
 // imagepilot runs the CLI and returns its exit code, stdout and stderr.
 func (e *env) imagepilot(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	args = append(args, "--repo", e.repoURL, "--registries-conf-path", e.conf,
-		"--git-username", "git", "--git-password-env", "TEST_GIT_PASSWORD", "--git-cache-dir", e.cacheDir,
-		"--git-commit-user", "imagepilot-test", "--git-commit-email", "bot@example.com")
+	args = append(args, e.flags()...)
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	code := cli.Execute(ctx, args, &out, &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// flags are the repo-mode flags pointing at the test servers.
+func (e *env) flags() []string {
+	return []string{"--repo", e.repoURL, "--registries-conf-path", e.conf,
+		"--git-username", "git", "--git-password-env", "TEST_GIT_PASSWORD", "--git-cache-dir", e.cacheDir,
+		"--git-commit-user", "imagepilot-test", "--git-commit-email", "bot@example.com"}
 }
 
 // file returns a file of the main branch, byte for byte.
