@@ -1,0 +1,100 @@
+package kube
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/imagepilot/imagepilot/test/infra"
+)
+
+const ourCRDFile = "argocd-image-updater.argoproj.io_imageupdaters.yaml"
+
+func loadYAMLMap(t *testing.T, path string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read %s: %v", path, err)
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(data, &m); err != nil {
+		t.Fatalf("parse %s: %v", path, err)
+	}
+	return m
+}
+
+// walkSchema calls visit for every map in the tree with its JSON path.
+func walkSchema(node any, path string, visit func(path string, m map[string]any)) {
+	switch n := node.(type) {
+	case map[string]any:
+		visit(path, n)
+		for k, v := range n {
+			walkSchema(v, path+"."+k, visit)
+		}
+	case []any:
+		for i, v := range n {
+			walkSchema(v, path+"["+strconv.Itoa(i)+"]", visit)
+		}
+	}
+}
+
+func TestCRDHasNoDefaultsUnderCommonUpdateSettings(t *testing.T) {
+	crd := loadYAMLMap(t, filepath.Join(infra.KubeCRDDir(), ourCRDFile))
+	blocks := 0
+	walkSchema(crd, "", func(path string, m map[string]any) {
+		if !strings.Contains(path, ".commonUpdateSettings") {
+			return
+		}
+		if strings.HasSuffix(path, ".commonUpdateSettings") {
+			blocks++
+		}
+		if _, ok := m["default"]; ok {
+			t.Errorf("default at %s", path)
+		}
+	})
+	if blocks != 3 {
+		t.Errorf("found %d commonUpdateSettings blocks, want 3 (spec, applicationRef, image)", blocks)
+	}
+}
+
+// stripKeys removes descriptions everywhere and, under commonUpdateSettings,
+// defaults: the two ways our CRD is allowed to differ from upstream's.
+func stripKeys(node any, underCommon bool) any {
+	switch n := node.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(n))
+		for k, v := range n {
+			if k == "description" || (k == "default" && underCommon) {
+				continue
+			}
+			out[k] = stripKeys(v, underCommon || k == "commonUpdateSettings")
+		}
+		return out
+	case []any:
+		out := make([]any, len(n))
+		for i, v := range n {
+			out[i] = stripKeys(v, underCommon)
+		}
+		return out
+	default:
+		return n
+	}
+}
+
+func TestCRDSchemaMatchesUpstreamExceptCommonDefaults(t *testing.T) {
+	ours := loadYAMLMap(t, filepath.Join(infra.KubeCRDDir(), ourCRDFile))
+	upstream := loadYAMLMap(t, filepath.Join("testdata", "upstream-imageupdater-crd-v1.3.0-schema.yaml"))
+	got := stripKeys(ours["spec"], false)
+	want := stripKeys(upstream["spec"], false)
+	if reflect.DeepEqual(got, want) {
+		return
+	}
+	gotYAML, _ := yaml.Marshal(got)
+	wantYAML, _ := yaml.Marshal(want)
+	t.Errorf("CRD spec differs from upstream's beyond commonUpdateSettings defaults\n--- ours\n%s\n--- upstream\n%s", gotYAML, wantYAML)
+}

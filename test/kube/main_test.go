@@ -1,0 +1,11 @@
+package kube
+
+import (
+	"testing"
+
+	"github.com/imagepilot/imagepilot/test/infra"
+)
+
+func TestMain(m *testing.M) {
+	infra.KubeMain(m)
+}
