@@ -19,6 +19,7 @@ const historyDepth = 50
 
 // History is the part of a working copy rollback detection reads.
 type History interface {
+	Dir() string
 	Log(ctx context.Context, path string, n int) ([]git.Commit, error)
 	ShowFile(ctx context.Context, rev, path string) ([]byte, error)
 }

@@ -105,8 +105,13 @@ func (r *Runner) RunOnce(ctx context.Context) (Report, error) {
 // a registry webhook does for the repository that was pushed to.
 func (r *Runner) RunFor(ctx context.Context, only func(imagespec.Spec) bool) (Report, error) {
 	start := time.Now()
-	rep, items, err := r.load(ctx)
+	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
 	if err != nil {
+		return Report{}, fmt.Errorf("opening repository %s: %w", r.RepoURL, err)
+	}
+	rep, items, err := r.load(ctx, repo)
+	if err != nil {
+		repo.Close()
 		return rep, err
 	}
 	if only != nil {
@@ -118,21 +123,50 @@ func (r *Runner) RunFor(ctx context.Context, only func(imagespec.Spec) bool) (Re
 		Logger:      r.Logger,
 	}
 	rep.Decisions = planner.Plan(ctx, items)
+	rep.Decisions = r.honourRollbacks(ctx, repo, planner, rep.Decisions)
+	repo.Close() // the writer opens the repository again
 	rep.Groups = r.Writer.Apply(ctx, rep.Decisions)
 	rep.Duration = time.Since(start)
 	r.logSummary(ctx, rep)
 	return rep, nil
 }
 
-// load checks out the branch and builds the planner's items.
-func (r *Runner) load(ctx context.Context) (Report, []updater.Item, error) {
-	var rep Report
-	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
-	if err != nil {
-		return rep, nil, fmt.Errorf("opening repository %s: %w", r.RepoURL, err)
+// honourRollbacks looks for rollbacks only where an image is about to move
+// (history is read for those alone) and plans held images again: the cycle's
+// registry answers are memoised, so this costs no registry request.
+func (r *Runner) honourRollbacks(ctx context.Context, hist History, planner *updater.Planner, decisions []updater.Decision) []updater.Decision {
+	var held []updater.Item
+	var at []int
+	for i, d := range decisions {
+		if d.Action != updater.ActionUpdate || !d.Current.Live {
+			continue
+		}
+		_, file, found, err := r.Writer.Layout.Current(hist.Dir(), d.Target)
+		if err != nil || !found {
+			continue
+		}
+		hold, err := detectRollback(ctx, hist, d.Item, file, r.AuthorEmail)
+		if err != nil {
+			r.logger().WarnContext(ctx, "rollback check failed", "application", d.Target.App.String(), "error", err)
+			continue
+		}
+		if hold != nil {
+			it := d.Item
+			it.Current.Hold = hold
+			held, at = append(held, it), append(at, i)
+		}
 	}
-	defer repo.Close()
+	for j, d := range planner.Plan(ctx, held) {
+		decisions[at[j]] = d
+	}
+	return decisions
+}
+
+// load checks out the branch and builds the planner's items.
+func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.Item, error) {
+	var rep Report
 	branch := r.Branch
+	var err error
 	if branch == "" || branch == "HEAD" {
 		if branch, err = repo.DefaultBranch(ctx); err != nil {
 			return rep, nil, fmt.Errorf("default branch of %s: %w", r.RepoURL, err)
@@ -145,7 +179,7 @@ func (r *Runner) load(ctx context.Context) (Report, []updater.Item, error) {
 	apps, errs := LoadApplications(repo.Dir(), r.AppsPath)
 	rep.Problems = append(rep.Problems, errs...)
 	urls := append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...)
-	items, errs := Items(ctx, repo.Dir(), apps, urls, r.Writer.Layout, r.RepoURL, repo, r.AuthorEmail)
+	items, errs := Items(repo.Dir(), apps, urls, r.Writer.Layout, r.RepoURL)
 	rep.Problems = append(rep.Problems, errs...)
 	for i := range items {
 		if b := items[i].Target.Source.TargetRevision; b == "" || b == "HEAD" {

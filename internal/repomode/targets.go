@@ -1,7 +1,6 @@
 package repomode
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +15,7 @@ import (
 // in this repository (repoURLs are the addresses it is known by), reading the
 // deployed versions from the checkout at root. Errors are per application or
 // image; the other items still come back.
-func Items(ctx context.Context, root string, apps []Application, repoURLs []string, layout writeback.Layout, writeURL string, hist History, ourEmail string) ([]updater.Item, []error) {
+func Items(root string, apps []Application, repoURLs []string, layout writeback.Layout, writeURL string) ([]updater.Item, []error) {
 	var items []updater.Item
 	var errs []error
 	for _, app := range apps {
@@ -33,7 +32,7 @@ func Items(ctx context.Context, root string, apps []Application, repoURLs []stri
 			errs = append(errs, fmt.Errorf("%s: %w", app.File, err))
 		}
 		for _, t := range targets {
-			it, err := item(ctx, root, t, sources, layout, writeURL, hist, ourEmail)
+			it, err := item(root, t, sources, layout, writeURL)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: application %s image %s: %w", app.File, ref, t.Image.Key(), err))
 				continue
@@ -47,7 +46,7 @@ func Items(ctx context.Context, root string, apps []Application, repoURLs []stri
 // item picks the source that holds the image (the first local source whose
 // manifests name it, else the first local source) and reads the deployed
 // version from it.
-func item(ctx context.Context, root string, t target.Target, sources []target.Source, layout writeback.Layout, writeURL string, hist History, ourEmail string) (updater.Item, error) {
+func item(root string, t target.Target, sources []target.Source, layout writeback.Layout, writeURL string) (updater.Item, error) {
 	// In repo mode every change is a commit to this repository.
 	if t.WriteBack.Method != target.MethodGit {
 		t.WriteBack = target.WriteBack{Method: target.MethodGit}
@@ -56,17 +55,12 @@ func item(ctx context.Context, root string, t target.Target, sources []target.So
 	var chosen *updater.Item
 	for _, s := range sources {
 		t.Source = s
-		v, file, found, err := layout.Current(root, t)
+		v, _, found, err := layout.Current(root, t)
 		if err != nil {
 			return updater.Item{}, err
 		}
 		it := updater.Item{Target: t, Current: updater.Current{Tag: v.Tag, Digest: v.Digest, Live: found}}
 		if found {
-			if hist != nil {
-				if it.Current.Hold, err = detectRollback(ctx, hist, it, file, ourEmail); err != nil {
-					return updater.Item{}, err
-				}
-			}
 			return it, nil
 		}
 		if chosen == nil {
