@@ -22,7 +22,7 @@ while IFS= read -r -d '' generated; do
   if ! diff -u "$ROOT/$rel" "$generated"; then
     status=1
   fi
-done < <(find "$SCRATCH/api" "$SCRATCH/config" -name 'zz_generated*.go' -print0 -o -name '*.yaml' -print0)
+done < <(find "$SCRATCH/api" "$SCRATCH/config" "$SCRATCH/charts" -name 'zz_generated*.go' -print0 -o -name '*.yaml' -print0)
 
 if ((status != 0)); then
   echo "generated files are stale: run hack/generate.sh and commit the result" >&2
