@@ -40,14 +40,14 @@ func TestConfigDefaultRendersExpectedObjects(t *testing.T) {
 	objs := renderKustomization(t, "default")
 	want := map[string]bool{
 		"CustomResourceDefinition/imageupdaters.argocd-image-updater.argoproj.io": false,
-		"ServiceAccount/imagepilot":                false,
-		"ClusterRole/imagepilot":                   false,
-		"ClusterRoleBinding/imagepilot":            false,
-		"Role/imagepilot-leader-election":          false,
-		"RoleBinding/imagepilot-leader-election":   false,
-		"ConfigMap/argocd-image-updater-config":    false,
-		"Deployment/imagepilot":                    false,
-		"Service/imagepilot-metrics":               false,
+		"ServiceAccount/imagepilot":              false,
+		"ClusterRole/imagepilot":                 false,
+		"ClusterRoleBinding/imagepilot":          false,
+		"Role/imagepilot-leader-election":        false,
+		"RoleBinding/imagepilot-leader-election": false,
+		"ConfigMap/argocd-image-updater-config":  false,
+		"Deployment/imagepilot":                  false,
+		"Service/imagepilot-metrics":             false,
 	}
 	for _, o := range objs {
 		key := o.GetKind() + "/" + o.GetName()
