@@ -21,9 +21,8 @@ type ImageUpdater struct {
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// Spec is what the user asks for: the applications to manage, the images
-	// in them and the settings that govern their updates. The schema does
-	// not require it (as upstream's does not), but the controller reports an
-	// object without applicationRefs as invalid.
+	// in them and the settings that govern their updates. The schema leaves
+	// it optional, as upstream's does; an object without it selects nothing.
 	// +optional
 	Spec ImageUpdaterSpec `json:"spec,omitempty"`
 
