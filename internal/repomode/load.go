@@ -90,6 +90,12 @@ func loadFile(p string) ([]Application, error) {
 	if err != nil {
 		return nil, err
 	}
+	return parseApplications(data)
+}
+
+// parseApplications returns the Applications of a (multi-document) YAML
+// document stream; documents of other kinds are ignored.
+func parseApplications(data []byte) ([]Application, error) {
 	if !bytes.Contains(data, []byte("Application")) {
 		return nil, nil
 	}

@@ -47,7 +47,9 @@ func (l Layout) FileFor(t target.Target) (File, error) {
 	case spec == "":
 		return l.resolve(t, FileOverride, l.overrideName(t.App))
 	case kind == FileKustomization:
-		return l.resolve(t, FileKustomization, path.Join(orDot(arg), "kustomization.yaml"))
+		f, err := l.resolve(t, FileKustomization, orDot(arg))
+		f.Path = path.Join(f.Path, "kustomization.yaml")
+		return f, err
 	case kind == FileHelmValues:
 		if arg == "" {
 			arg = "values.yaml"
@@ -70,19 +72,31 @@ func (l Layout) overrideName(app target.AppRef) string {
 func (l Layout) resolve(t target.Target, kind, rel string) (File, error) {
 	p := rel
 	if !strings.HasPrefix(rel, "/") {
-		p = path.Join(t.Source.Path, rel)
+		p = t.Source.Path + "/" + rel
 	}
-	clean := path.Clean("/" + p)[1:]
-	if clean == "" || strings.Contains(rel, "\x00") || hasDotDot(p) {
+	if strings.Contains(p, "\x00") || climbsAboveRoot(p) {
 		return File{}, fmt.Errorf("%w: %q (source path %q) leaves the repository", ErrTarget, rel, t.Source.Path)
+	}
+	clean := strings.TrimPrefix(path.Clean("/"+p), "/")
+	if clean == "" && kind != FileKustomization {
+		return File{}, fmt.Errorf("%w: %q names the repository root, not a file", ErrTarget, rel)
 	}
 	return File{Kind: kind, Path: clean}, nil
 }
 
-func hasDotDot(p string) bool {
+// climbsAboveRoot reports whether walking p's segments from the repository
+// root ever goes above it (path.Clean would silently drop such "..").
+func climbsAboveRoot(p string) bool {
+	depth := 0
 	for _, part := range strings.Split(p, "/") {
-		if part == ".." {
-			return true
+		switch part {
+		case "", ".":
+		case "..":
+			if depth--; depth < 0 {
+				return true
+			}
+		default:
+			depth++
 		}
 	}
 	return false

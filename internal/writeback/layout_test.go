@@ -1,0 +1,132 @@
+package writeback
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/imagepilot/imagepilot/internal/imagespec"
+	"github.com/imagepilot/imagepilot/internal/target"
+)
+
+func tgt(t *testing.T, ns, app, wbTarget, sourcePath string) target.Target {
+	t.Helper()
+	spec, err := imagespec.Parse("web=registry.example.com/team/web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return target.Target{App: target.AppRef{Namespace: ns, Name: app}, Image: spec,
+		WriteBack: target.WriteBack{Method: target.MethodGit, Target: wbTarget}, Source: target.Source{Path: sourcePath}}
+}
+
+func TestFileFor(t *testing.T) {
+	l := Layout{ControllerNamespace: "argocd"}
+	tests := []struct {
+		ns, target, path string
+		want             File
+	}{
+		{"argocd", "", "helm", File{FileOverride, "helm/.argocd-source-guestbook.yaml"}},
+		{"team-a", "", "helm", File{FileOverride, "helm/.argocd-source-team-a_guestbook.yaml"}},
+		{"", "", ".", File{FileOverride, ".argocd-source-guestbook.yaml"}},
+		{"argocd", "kustomization", "overlays/prod", File{FileKustomization, "overlays/prod/kustomization.yaml"}},
+		{"argocd", "kustomization:../base", "overlays/prod", File{FileKustomization, "overlays/base/kustomization.yaml"}},
+		{"argocd", "helmvalues", "chart", File{FileHelmValues, "chart/values.yaml"}},
+		{"argocd", "helmvalues:/envs/prod.yaml", "chart", File{FileHelmValues, "envs/prod.yaml"}},
+		{"argocd", "custom/override.yaml", "chart", File{FileOverride, "chart/custom/override.yaml"}},
+	}
+	for _, tt := range tests {
+		got, err := l.FileFor(tgt(t, tt.ns, "guestbook", tt.target, tt.path))
+		if err != nil || got != tt.want {
+			t.Errorf("FileFor(%q, %q, %q) = %+v, %v; want %+v", tt.ns, tt.target, tt.path, got, err, tt.want)
+		}
+	}
+}
+
+func TestFileForRefusesEscapes(t *testing.T) {
+	l := Layout{}
+	for _, bad := range []string{"helmvalues:../../../etc/passwd", "kustomization:/../x", "../../outside.yaml", "helmvalues:/a/../../b.yaml"} {
+		if _, err := l.FileFor(tgt(t, "", "app", bad, "chart")); !errors.Is(err, ErrTarget) {
+			t.Errorf("FileFor(%q) error = %v, want ErrTarget", bad, err)
+		}
+	}
+}
+
+func TestValueForms(t *testing.T) {
+	for in, want := range map[string][2]string{
+		"v1":            {"v1", ""},
+		"v1@sha256:abc": {"v1", "sha256:abc"},
+		"sha256:abc":    {"", "sha256:abc"},
+	} {
+		tag, digest := ParseTagValue(in)
+		if tag != want[0] || digest != want[1] {
+			t.Errorf("ParseTagValue(%q) = %q, %q", in, tag, digest)
+		}
+		if got := (Value{Tag: tag, Digest: digest}).TagValue(); got != in {
+			t.Errorf("TagValue round trip of %q = %q", in, got)
+		}
+	}
+	if v := splitRef("registry:5000/team/app:1.2@sha256:x"); v.Name != "registry:5000/team/app" || v.Tag != "1.2" || v.Digest != "sha256:x" {
+		t.Errorf("splitRef: %+v", v)
+	}
+	if v := splitRef("registry:5000/team/app"); v.Name != "registry:5000/team/app" || v.Tag != "" {
+		t.Errorf("splitRef without tag: %+v", v)
+	}
+}
+
+func TestCommitTemplates(t *testing.T) {
+	tmpl, err := ParseCommitTemplate("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, err := RenderCommit(tmpl, []Change{
+		{App: "b", Image: "reg/x", OldTag: "1", NewTag: "2"},
+		{App: "a", Image: "reg/y", OldTag: "v1", NewTag: "v2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "build: automatic update of a, b\n\nupdates image reg/x tag '1' to '2'\nupdates image reg/y tag 'v1' to 'v2'\n"
+	if msg != want {
+		t.Fatalf("message:\n%q\nwant\n%q", msg, want)
+	}
+	if _, err := ParseCommitTemplate("{{ .Nope "); err == nil {
+		t.Fatal("broken template accepted")
+	}
+	bad, _ := ParseCommitTemplate("{{ .Missing }}")
+	if _, err := RenderCommit(bad, nil); err == nil {
+		t.Fatal("unknown field rendered")
+	}
+}
+
+func TestRenderBranch(t *testing.T) {
+	changes := []Change{{App: "web", Image: "reg/web", OldTag: "1", NewTag: "2"}}
+	b, err := RenderBranch("image-updater-{{ .AppName }}-{{ .SHA256 | printf \"%.8s\" }}", "k", changes)
+	if err != nil || !strings.HasPrefix(b, "image-updater-web-") || len(b) != len("image-updater-web-")+8 {
+		t.Fatalf("branch %q, %v", b, err)
+	}
+	again, _ := RenderBranch("image-updater-{{ .AppName }}-{{ .SHA256 | printf \"%.8s\" }}", "k", changes)
+	if again != b {
+		t.Fatal("branch name not stable")
+	}
+	for _, bad := range []string{"", "a b", "x..y", "{{ .Images }}"} {
+		if _, err := RenderBranch(bad, "k", changes); err == nil {
+			t.Errorf("RenderBranch(%q) accepted", bad)
+		}
+	}
+}
+
+func FuzzFileFor(f *testing.F) {
+	for _, s := range []string{"", "kustomization", "kustomization:../x", "helmvalues:/a/b.yaml", "../../x", "/.."} {
+		f.Add(s, "apps/web")
+	}
+	f.Fuzz(func(t *testing.T, wbTarget, sourcePath string) {
+		tg := tgt(t, "", "app", wbTarget, sourcePath)
+		got, err := Layout{}.FileFor(tg)
+		if err != nil {
+			return
+		}
+		if strings.HasPrefix(got.Path, "/") || climbsAboveRoot(got.Path) || strings.Contains(got.Path, "\x00") {
+			t.Fatalf("FileFor(%q, %q) = %q escapes the repository", wbTarget, sourcePath, got.Path)
+		}
+	})
+}
