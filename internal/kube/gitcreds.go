@@ -190,10 +190,11 @@ func repoHost(repoURL string) (string, bool) {
 		return strings.ToLower(u.Hostname()), u.Scheme == "ssh"
 	}
 	// scp-like user@host:path
-	if at := strings.Index(repoURL, "@"); at >= 0 {
-		if host, _, ok := strings.Cut(repoURL[at+1:], ":"); ok {
-			return host, true
-		}
+	userHost, _, ok := strings.Cut(repoURL, ":")
+	at := strings.LastIndex(userHost, "@")
+	if !ok || at < 0 || strings.Contains(userHost, "/") {
+		return "", false
 	}
-	return "", false
+	host := strings.ToLower(userHost[at+1:])
+	return host, host != ""
 }
