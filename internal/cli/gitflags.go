@@ -41,7 +41,7 @@ func (g *gitFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&g.sshKey, "git-ssh-key", envOr("IMAGEPILOT_GIT_SSH_KEY", ""), "SSH private key file for ssh:// repositories")
 	f.StringVar(&g.knownHosts, "git-known-hosts", envOr("IMAGEPILOT_GIT_KNOWN_HOSTS", ""), "known_hosts file for SSH host key checking")
 	f.BoolVar(&g.insecureHostKey, "git-insecure-ignore-host-key", false, "do not check SSH host keys (unsafe)")
-	f.StringVar(&g.caFile, "git-ca-file", envOr("IMAGEPILOT_GIT_CA_FILE", ""), "extra CA certificates (PEM) for HTTPS repositories")
+	f.StringVar(&g.caFile, "git-ca-file", envOr("IMAGEPILOT_GIT_CA_FILE", ""), "CA bundle (PEM) to trust for HTTPS repositories, instead of the system's")
 }
 
 // envOr returns the environment variable key, or def when it is unset.

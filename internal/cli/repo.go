@@ -102,8 +102,8 @@ changes nothing.`,
 			return nil
 		},
 	}
-	o.loglevel = "warn"
 	o.register(cmd.Flags())
+	setFlagDefault(cmd, "loglevel", "warn") // plan's output is the report, not the log
 	return cmd
 }
 
@@ -137,6 +137,16 @@ the registries, and commits the changes (one commit per branch and cycle).`,
 	f.DurationVar(&interval, "interval", envDuration("IMAGE_UPDATER_INTERVAL", 2*time.Minute), "time between cycles")
 	o.register(f)
 	return cmd
+}
+
+// setFlagDefault changes a registered flag's default (and current value).
+func setFlagDefault(cmd *cobra.Command, name, value string) {
+	f := cmd.Flags().Lookup(name)
+	if f == nil || f.Changed {
+		return
+	}
+	f.DefValue = value
+	_ = f.Value.Set(value)
 }
 
 func envDuration(key string, def time.Duration) time.Duration {

@@ -19,6 +19,9 @@ type CommitRequest struct {
 	Base string
 	// Message is the commit message.
 	Message string
+	// MessageFunc, when set, renders the message after each Apply (so it
+	// can describe what that run actually changed) and replaces Message.
+	MessageFunc func() (string, error)
 	// Apply edits the files under dir (the working copy, checked out clean
 	// at the remote head) and reports whether it changed anything. It is
 	// called again after a rejected push, on the new remote head, so it
@@ -59,10 +62,25 @@ func (req *CommitRequest) validate() error {
 	if req.Apply == nil {
 		return fmt.Errorf("%w: commit request without Apply", ErrInvalidArgument)
 	}
-	if strings.TrimSpace(req.Message) == "" {
+	if strings.TrimSpace(req.Message) == "" && req.MessageFunc == nil {
 		return fmt.Errorf("%w: empty commit message", ErrInvalidArgument)
 	}
 	return nil
+}
+
+// message returns the commit message for the current Apply run.
+func (req *CommitRequest) message() (string, error) {
+	if req.MessageFunc == nil {
+		return req.Message, nil
+	}
+	msg, err := req.MessageFunc()
+	if err != nil {
+		return "", fmt.Errorf("commit message: %w", err)
+	}
+	if strings.TrimSpace(msg) == "" {
+		return "", fmt.Errorf("%w: empty commit message", ErrInvalidArgument)
+	}
+	return msg, nil
 }
 
 // CommitAndPush applies, commits and pushes req, re-applying on the new
@@ -161,12 +179,16 @@ func (r *Repo) commit(ctx context.Context, req *CommitRequest) (changed bool, er
 	} else if ce := (*CommandError)(nil); !errors.As(err, &ce) || ce.ExitCode != 1 {
 		return false, fmt.Errorf("compare index: %w", err)
 	}
+	msg, err := req.message()
+	if err != nil {
+		return false, err
+	}
 	sess, err := newSession(Credentials{})
 	if err != nil {
 		return false, err
 	}
 	defer sess.Close()
-	inv, err := r.commitInvocation(req, sess)
+	inv, err := r.commitInvocation(req, msg, sess)
 	if err != nil {
 		return false, err
 	}
@@ -177,7 +199,7 @@ func (r *Repo) commit(ctx context.Context, req *CommitRequest) (changed bool, er
 	return true, nil
 }
 
-func (r *Repo) commitInvocation(req *CommitRequest, sess *session) (invocation, error) {
+func (r *Repo) commitInvocation(req *CommitRequest, msg string, sess *session) (invocation, error) {
 	author := req.Author
 	if author.Name == "" || author.Email == "" {
 		author = r.m.opts.author
@@ -199,7 +221,7 @@ func (r *Repo) commitInvocation(req *CommitRequest, sess *session) (invocation, 
 	env = append(env,
 		"GIT_AUTHOR_NAME="+author.Name, "GIT_AUTHOR_EMAIL="+author.Email,
 		"GIT_COMMITTER_NAME="+author.Name, "GIT_COMMITTER_EMAIL="+author.Email)
-	return invocation{dir: r.dir, args: args, env: env, stdin: strings.NewReader(req.Message),
+	return invocation{dir: r.dir, args: args, env: env, stdin: strings.NewReader(msg),
 		secrets: r.creds.secrets()}, nil
 }
 

@@ -72,7 +72,7 @@ func (f *fakeMetadata) Created(ctx context.Context, tag string, platforms []Plat
 		}
 	}
 	if !found {
-		return ImageInfo{}, fmt.Errorf("tag %q: no image for platforms %v", tag, platforms)
+		return ImageInfo{}, fmt.Errorf("tag %q: platforms %v: %w", tag, platforms, ErrNoMatchingPlatform)
 	}
 	return ImageInfo{Digest: "sha256:" + tag, Created: newest}, nil
 }

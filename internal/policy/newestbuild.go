@@ -2,6 +2,7 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,15 +32,21 @@ func (newestBuildStrategy) choose(ctx context.Context, in chooseInput) (outcome,
 	if err != nil {
 		return outcome{}, err
 	}
-	win := 0
+	win := -1
 	for i, c := range in.candidates {
-		if newerBuild(infos[i], c.Tag, infos[win], in.candidates[win].Tag) {
+		if !c.Eligible {
+			continue // no image for the wanted platforms
+		}
+		if win < 0 || newerBuild(infos[i], c.Tag, infos[win], in.candidates[win].Tag) {
 			win = i
 		}
 	}
+	if win < 0 {
+		return outcome{}, nil
+	}
 	winner, winInfo := in.candidates[win], infos[win]
 	for i, c := range in.candidates {
-		if i != win {
+		if i != win && c.Eligible {
 			c.Reason = buildLossReason(infos[i].Created, winner.Tag, winInfo.Created)
 		}
 	}
@@ -61,6 +68,10 @@ func fetchCreated(ctx context.Context, cands []*Verdict, md Metadata, platforms 
 				return err
 			}
 			info, err := md.Created(gctx, c.Tag, platforms)
+			if errors.Is(err, ErrNoMatchingPlatform) {
+				c.Eligible, c.Reason = false, "no image for the wanted platforms"
+				return nil
+			}
 			if err != nil {
 				return fmt.Errorf("reading creation time of tag %q: %w", c.Tag, err)
 			}

@@ -109,15 +109,24 @@ func TestNewestBuildChoose(t *testing.T) {
 	}
 }
 
-func TestNewestBuildPlatformMismatchFails(t *testing.T) {
+func TestNewestBuildPlatformMismatchRulesTagOut(t *testing.T) {
 	md := &fakeMetadata{images: map[string][]fakeImage{
 		"a":          single(1),
 		"armv6-only": {{platform: linuxARMv6, created: at(7)}},
 	}}
-	// linux/arm/v7 needs that variant: the v6-only image has no matching child.
+	// linux/arm/v7 needs that variant: the v6-only image has no matching
+	// child, so that (newer) tag is ruled out rather than failing the choice.
 	p := mustCompile(t, Settings{Strategy: "latest", Platforms: []string{"linux/arm/v7", "linux/amd64"}})
-	if _, err := p.Choose(context.Background(), []string{"a", "armv6-only"}, md); err == nil {
-		t.Fatal("want error for a tag without an image of the wanted platforms")
+	res, err := p.Choose(context.Background(), []string{"a", "armv6-only"}, md)
+	if err != nil || !res.Found || res.Tag != "a" {
+		t.Fatalf("got %+v, %v; want a", res, err)
+	}
+	if v := res.Verdicts[1]; v.Eligible || v.Reason != "no image for the wanted platforms" {
+		t.Fatalf("armv6-only verdict: %+v", v)
+	}
+	only := &fakeMetadata{images: map[string][]fakeImage{"armv6-only": {{platform: linuxARMv6, created: at(7)}}}}
+	if res, err := p.Choose(context.Background(), []string{"armv6-only"}, only); err != nil || res.Found {
+		t.Fatalf("got %+v, %v; want nothing found", res, err)
 	}
 }
 

@@ -11,6 +11,11 @@ import (
 // it against the item it belongs to and do not retry.
 var ErrInvalidSettings = errors.New("invalid update settings")
 
+// ErrNoMatchingPlatform is wrapped by Metadata.Created when an image has no
+// variant for the wanted platforms; newest-build then rules that tag out
+// instead of failing the whole choice.
+var ErrNoMatchingPlatform = errors.New("no image for the wanted platforms")
+
 // Settings are the user's update settings for one image, after inheritance.
 type Settings struct {
 	// Strategy is semver (default), newest-build (alias latest),

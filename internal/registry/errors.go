@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"github.com/imagepilot/imagepilot/internal/policy"
 )
 
 // Sentinel errors; every error this package returns from a registry call
@@ -22,7 +24,7 @@ var (
 	// retries, connection errors, malformed or incomplete answers).
 	ErrTransport = errors.New("registry request failed")
 	// ErrNoMatchingPlatform: an index has no child for the wanted platforms.
-	ErrNoMatchingPlatform = errors.New("no image for the wanted platforms")
+	ErrNoMatchingPlatform = policy.ErrNoMatchingPlatform
 )
 
 // Error is a failed registry operation. It unwraps to both its Kind (one of

@@ -14,6 +14,11 @@ import (
 // tells imagepilot not to treat the change as a rollback to hold.
 const ReleaseMarker = "[imagepilot release]"
 
+// UpstreamAuthorEmail is the e-mail Argo CD Image Updater commits with by
+// default; its commits count as imagepilot's, so a migration keeps rollback
+// detection working on existing history.
+const UpstreamAuthorEmail = "noreply@argoproj.io"
+
 // historyDepth bounds how far back rollback detection looks.
 const historyDepth = 50
 
@@ -35,7 +40,7 @@ func detectRollback(ctx context.Context, hist History, it updater.Item, f writeb
 	}
 	ours := -1
 	for i, c := range commits {
-		if strings.EqualFold(c.AuthorEmail, ourEmail) {
+		if strings.EqualFold(c.AuthorEmail, ourEmail) || strings.EqualFold(c.AuthorEmail, UpstreamAuthorEmail) {
 			ours = i
 			break
 		}

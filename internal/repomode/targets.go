@@ -32,6 +32,7 @@ func Items(root string, apps []Application, repoURLs []string, layout writeback.
 			errs = append(errs, fmt.Errorf("%s: %w", app.File, err))
 		}
 		for _, t := range targets {
+			t.AppLabels = app.Labels
 			it, err := item(root, t, sources, layout, writeURL)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: application %s image %s: %w", app.File, ref, t.Image.Key(), err))

@@ -60,6 +60,7 @@ func (p *Planner) decide(ctx context.Context, it Item) Decision {
 	if err != nil {
 		return d.fail(fmt.Errorf("image %s: %w", t.Image.Key(), err))
 	}
+	d.Target.Policy.Strategy = pol.Strategy() // canonical: aliases and case resolved
 	if !it.Current.Live && !t.ForceUpdate {
 		return d.skip("image %s is not live in application %s (not in its running images; set force-update to update it anyway)", t.Image.FullName(), t.App)
 	}

@@ -10,6 +10,7 @@ import (
 	"text/template"
 
 	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
 )
@@ -230,12 +231,9 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 		SignOff:    w.SignOff,
 		Apply:      ed.apply,
 	}
-	req.Message, res.Err = RenderCommit(tmpl, changesOf(g.decisions, w.Layout))
-	if res.Err != nil {
-		return res
-	}
-	// The message must list what is actually committed: render it again
-	// from the final edit when conflicts dropped some changes.
+	// The message lists what the last Apply run actually changed: changes
+	// dropped as concurrent edits are not in it.
+	req.MessageFunc = func() (string, error) { return RenderCommit(tmpl, changesOf(ed.applied, w.Layout)) }
 	pr, err := repo.CommitAndPush(ctx, req)
 	res.Commit, res.Pushed, res.Attempts = pr.Commit, pr.Pushed, pr.Attempts
 	if err != nil {
@@ -281,7 +279,7 @@ func changesOf(decisions []updater.Decision, l Layout) []Change {
 			App: d.Target.App.Name, AppNamespace: d.Target.App.Namespace,
 			Alias: d.Target.Image.Alias, Image: d.Target.Image.Name,
 			OldTag: oldValue(d).TagValue(), NewTag: newValue(d).TagValue(),
-			File: f.Path,
+			File: f.Path, Labels: d.Target.AppLabels,
 		})
 	}
 	return out
@@ -293,7 +291,7 @@ func oldValue(d updater.Decision) Value {
 
 func newValue(d updater.Decision) Value {
 	v := Value{Name: d.Target.Image.Name, Tag: d.NewTag}
-	if d.Target.Policy.Strategy == "digest" {
+	if d.Target.Policy.Strategy == policy.StrategyDigest {
 		v.Digest = d.NewDigest
 	}
 	return v
