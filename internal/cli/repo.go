@@ -149,6 +149,36 @@ func setFlagDefault(cmd *cobra.Command, name, value string) {
 	_ = f.Value.Set(value)
 }
 
+func newWebhookCmd() *cobra.Command {
+	o := &repoOptions{}
+	var hooks webhookFlags
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:   "webhook --repo REPO",
+		Short: "Serve registry webhooks only: each push re-checks the pushed repository",
+		Long: `webhook runs the registry webhook server (POST /webhook?type=TYPE on
+--webhook-port) for a GitOps repository, as 'run --enable-webhook' does, but
+without polling unless --interval is set. Secrets come from the environment:
+DOCKER_WEBHOOK_SECRET, GHCR_WEBHOOK_SECRET, QUAY_WEBHOOK_SECRET,
+HARBOR_WEBHOOK_SECRET, ACR_WEBHOOK_SECRET, ALIYUN_ACR_WEBHOOK_SECRET,
+CLOUDEVENTS_WEBHOOK_SECRET, GITLAB_WEBHOOK_SECRET, DISTRIBUTION_WEBHOOK_SECRET.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := o.runner(cmd.ErrOrStderr(), false)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			hooks.enabled = true
+			return runLoop(cmd.Context(), r, &hooks, false, interval, cmd.OutOrStdout(), false)
+		},
+	}
+	f := cmd.Flags()
+	hooks.register(f)
+	f.DurationVar(&interval, "interval", 0, "also poll at this interval (0 = webhooks only)")
+	o.register(f)
+	return cmd
+}
+
 func envDuration(key string, def time.Duration) time.Duration {
 	if d, err := time.ParseDuration(envOr(key, "")); err == nil {
 		return d

@@ -71,6 +71,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		newDemoCmd(),
 		newPlanCmd(),
 		newRunCmd(),
+		newWebhookCmd(),
 		newTemplateCmd(),
 	)
 	return root
