@@ -1,0 +1,15 @@
+// Package controller is imagepilot's in-cluster mode: a controller-runtime
+// manager that reconciles ImageUpdater objects (and, in legacy mode, every
+// Application carrying an image-list annotation).
+//
+// One reconcile of an ImageUpdater lists the Applications of its namespace
+// (or of the watched namespaces), selects them (internal/target), reads
+// each image's deployed state from the Application, plans with one registry
+// cycle shared by every ImageUpdater reconciled within the same interval,
+// writes changes back (argocd: a patch of only the managed entries; git:
+// one commit per repository and branch across the ImageUpdater's
+// applications), records Events and metrics, and patches the status.
+//
+// When two ImageUpdaters select the same Application, both report the
+// conflict in their status and only the first by name updates it.
+package controller

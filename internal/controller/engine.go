@@ -1,0 +1,220 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/metrics"
+	"github.com/imagepilot/imagepilot/internal/registry"
+	"github.com/imagepilot/imagepilot/internal/target"
+	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/writeback"
+)
+
+// EventSink records an Event (reason ImagesUpdated) on an Application.
+type EventSink func(app *argocd.Application, message string)
+
+// Engine runs update passes against the cluster. The manager's reconciler,
+// --once and legacy mode all go through it.
+type Engine struct {
+	// Client reads ImageUpdaters and Applications and patches status.
+	Client client.Client
+	// Resolver maps images to registries and credentials.
+	Resolver *access.Resolver
+	// Registry is the long-lived registry client.
+	Registry *registry.Client
+	// ArgoCD writes argocd write-back; Git writes git write-back (nil:
+	// such images fail with an error).
+	ArgoCD *writeback.ArgoCDWriter
+	Git    *writeback.GitWriter
+	// Events records ImagesUpdated Events; nil records none.
+	Events EventSink
+	// Metrics is updated per ImageUpdater; nil records none.
+	Metrics *metrics.Metrics
+	// Interval is the time between passes; a registry cycle is shared for
+	// one interval.
+	Interval time.Duration
+	// WatchNamespaces lists the namespaces whose Applications an
+	// ImageUpdater may select; empty means its own; "*" means all.
+	WatchNamespaces []string
+	// Concurrency bounds images checked at once.
+	Concurrency int
+	// DryRun plans and logs without writing.
+	DryRun bool
+	// Logger receives progress; nil discards.
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+
+	once   sync.Once
+	cycles *cycles
+}
+
+// Outcome is the result of one pass over a set of applications.
+type Outcome struct {
+	// Applications counts the applications selected.
+	Applications int
+	// Decisions holds one decision per image.
+	Decisions []updater.Decision
+	// ArgoCD and Git are the write-back results.
+	ArgoCD []writeback.AppResult
+	Git    []writeback.GroupResult
+	// Problems are configuration errors.
+	Problems []error
+	// Conflicts name applications another ImageUpdater also selects.
+	Conflicts []string
+}
+
+// Counts returns the images updated, skipped and in error (write-back
+// failures and configuration problems count as errors).
+func (o Outcome) Counts() (updated, skipped, errored int) {
+	failed := map[string]bool{}
+	for _, r := range o.ArgoCD {
+		if r.Err != nil {
+			failed[r.App.String()] = true
+		}
+	}
+	for _, g := range o.Git {
+		if g.Err != nil {
+			for _, d := range g.Applied {
+				failed[d.Target.App.String()] = true
+			}
+		}
+	}
+	for _, d := range o.Decisions {
+		switch {
+		case d.Action == updater.ActionError:
+			errored++
+		case d.Action == updater.ActionSkip:
+			skipped++
+		case failed[d.Target.App.String()]:
+			errored++
+		default:
+			updated++
+		}
+	}
+	return updated, skipped, errored + len(o.Problems)
+}
+
+func (e *Engine) init() {
+	e.once.Do(func() {
+		now := e.Now
+		if now == nil {
+			now = time.Now
+		}
+		e.Now = now
+		interval := e.Interval
+		if interval <= 0 {
+			interval = 2 * time.Minute
+		}
+		e.cycles = &cycles{client: e.Registry, interval: interval, now: now}
+		if e.Logger == nil {
+			e.Logger = slog.New(slog.DiscardHandler)
+		}
+	})
+}
+
+// process plans and writes the targets of the given applications.
+func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.Application, targets []target.Target) Outcome {
+	e.init()
+	out := Outcome{Applications: len(apps)}
+	items := make([]updater.Item, 0, len(targets))
+	for _, t := range targets {
+		dep := target.DeployedState(apps[t.App], t)
+		items = append(items, updater.Item{Target: t, Current: updater.Current{Tag: dep.Tag, Digest: dep.Digest, Live: dep.Live}})
+	}
+	planner := &updater.Planner{Registry: access.NewView(e.Resolver, e.cycles.get()), Concurrency: e.Concurrency, Logger: e.Logger}
+	out.Decisions = planner.Plan(ctx, items)
+	e.logPlanned(ctx, out.Decisions)
+	if e.ArgoCD != nil {
+		out.ArgoCD = e.ArgoCD.Apply(ctx, out.Decisions)
+	}
+	out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
+	e.recordEvents(out, apps)
+	return out
+}
+
+func (e *Engine) applyGit(ctx context.Context, decisions []updater.Decision) ([]writeback.GroupResult, []error) {
+	if e.Git != nil {
+		return e.Git.Apply(ctx, decisions), nil
+	}
+	var errs []error
+	for _, d := range decisions {
+		if d.Action == updater.ActionUpdate && d.Target.WriteBack.Method == target.MethodGit {
+			errs = append(errs, fmt.Errorf("application %s image %s: git write-back is not configured", d.Target.App, d.Target.Image.Key()))
+		}
+	}
+	return nil, errs
+}
+
+// logPlanned writes the log lines users of the upstream project grep for.
+func (e *Engine) logPlanned(ctx context.Context, decisions []updater.Decision) {
+	perApp := map[target.AppRef]int{}
+	var order []target.AppRef
+	for _, d := range decisions {
+		if d.Action != updater.ActionUpdate {
+			continue
+		}
+		old := d.Target.Image.Name + ":" + orUnknown(d.Current.Tag)
+		e.Logger.InfoContext(ctx, fmt.Sprintf("Successfully updated image '%s' to '%s', but pending spec update (dry run=%t)", old, d.Target.Image.Name+":"+d.NewValue(), e.DryRun),
+			"application", d.Target.App.String(), "alias", d.Target.Image.Alias)
+		if perApp[d.Target.App] == 0 {
+			order = append(order, d.Target.App)
+		}
+		perApp[d.Target.App]++
+	}
+	for _, app := range order {
+		e.Logger.InfoContext(ctx, fmt.Sprintf("Committing %d parameter update(s) for application %s", perApp[app], app.Name), "application", app.String())
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "<none>"
+	}
+	return s
+}
+
+func (e *Engine) logSummary(ctx context.Context, o Outcome, attrs ...any) {
+	updated, skipped, errored := o.Counts()
+	e.Logger.InfoContext(ctx, fmt.Sprintf("Processing results: applications=%d images_considered=%d images_skipped=%d images_updated=%d errors=%d",
+		o.Applications, len(o.Decisions), skipped, updated, errored), attrs...)
+}
+
+// recordEvents emits one ImagesUpdated Event per application written.
+func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Application) {
+	if e.Events == nil || e.DryRun {
+		return
+	}
+	written := map[target.AppRef][]updater.Decision{}
+	for _, r := range o.ArgoCD {
+		if r.Err == nil && r.Changed {
+			written[r.App] = append(written[r.App], r.Applied...)
+		}
+	}
+	for _, g := range o.Git {
+		if g.Err == nil && g.Pushed {
+			for _, d := range g.Applied {
+				written[d.Target.App] = append(written[d.Target.App], d)
+			}
+		}
+	}
+	for ref, ds := range written {
+		app := apps[ref]
+		if app == nil {
+			continue
+		}
+		msg := fmt.Sprintf("Successfully updated %d image(s):", len(ds))
+		for _, d := range ds {
+			msg += fmt.Sprintf(" %s to %s;", d.Target.Image.Name, d.NewValue())
+		}
+		e.Events(app, msg)
+	}
+}

@@ -1,0 +1,177 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/target"
+)
+
+// ReconcileImageUpdater runs one pass for an ImageUpdater and patches its
+// status. The error reports what kept the pass from running or the status
+// from being written; image-level failures are in the Outcome and status.
+func (e *Engine) ReconcileImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdater) (Outcome, error) {
+	e.init()
+	apps, err := e.listApplications(ctx, iu.Namespace)
+	if err != nil {
+		return Outcome{}, err
+	}
+	owners, err := e.claims(ctx, iu, apps)
+	if err != nil {
+		return Outcome{}, err
+	}
+	matches, problems := target.MatchApplications(&iu.Spec, apps)
+	selected := map[target.AppRef]*argocd.Application{}
+	var targets []target.Target
+	var conflicts []string
+	for _, m := range matches {
+		ref := target.AppRef{Namespace: m.App.Namespace, Name: m.App.Name}
+		if others := owners[ref]; len(others) > 0 {
+			conflicts = append(conflicts, fmt.Sprintf("application %s is also selected by ImageUpdater %s", ref, others[0]))
+			if others[0] < key(iu.Namespace, iu.Name) {
+				continue // the first by name acts
+			}
+		}
+		selected[ref] = m.App
+		ts, errs := target.TargetsFor(&iu.Spec, m.RefIndex, m.App)
+		targets = append(targets, ts...)
+		problems = append(problems, errs...)
+	}
+	out := e.process(ctx, selected, targets)
+	out.Applications = len(matches)
+	out.Problems = append(problems, out.Problems...)
+	out.Conflicts = conflicts
+	for _, p := range out.Problems {
+		e.Logger.ErrorContext(ctx, "configuration problem", "imageupdater", key(iu.Namespace, iu.Name), "error", p)
+	}
+	e.logSummary(ctx, out, "imageupdater", key(iu.Namespace, iu.Name))
+	e.recordMetrics(iu, out, len(targets))
+	return out, e.patchStatus(ctx, iu, out, len(targets))
+}
+
+func key(ns, name string) string { return ns + "/" + name }
+
+// namespaces returns the namespaces whose Applications an ImageUpdater in
+// ns may select (nil = all).
+func (e *Engine) namespaces(ns string) []string {
+	if len(e.WatchNamespaces) == 0 {
+		return []string{ns}
+	}
+	if slices.Contains(e.WatchNamespaces, "*") {
+		return nil
+	}
+	return e.WatchNamespaces
+}
+
+func (e *Engine) listApplications(ctx context.Context, ns string) ([]argocd.Application, error) {
+	var out []argocd.Application
+	err := e.forNamespaces(e.namespaces(ns), func(opts ...client.ListOption) error {
+		var list argocd.ApplicationList
+		if err := e.Client.List(ctx, &list, opts...); err != nil {
+			return fmt.Errorf("listing applications: %w", err)
+		}
+		out = append(out, list.Items...)
+		return nil
+	})
+	return out, err
+}
+
+func (e *Engine) forNamespaces(nss []string, list func(...client.ListOption) error) error {
+	if nss == nil {
+		return list()
+	}
+	for _, ns := range nss {
+		if err := list(client.InNamespace(ns)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claims maps each application to the other ImageUpdaters (namespace/name,
+// sorted) that select it.
+func (e *Engine) claims(ctx context.Context, self *v1alpha1.ImageUpdater, apps []argocd.Application) (map[target.AppRef][]string, error) {
+	nss := e.namespaces(self.Namespace)
+	if nss != nil && !slices.Contains(nss, self.Namespace) {
+		nss = append(slices.Clone(nss), self.Namespace)
+	}
+	var ius []v1alpha1.ImageUpdater
+	err := e.forNamespaces(nss, func(opts ...client.ListOption) error {
+		var list v1alpha1.ImageUpdaterList
+		if err := e.Client.List(ctx, &list, opts...); err != nil {
+			return fmt.Errorf("listing image updaters: %w", err)
+		}
+		ius = append(ius, list.Items...)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[target.AppRef][]string{}
+	for i := range ius {
+		other := &ius[i]
+		if other.Namespace == self.Namespace && other.Name == self.Name {
+			continue
+		}
+		if other.Namespace != self.Namespace && len(e.WatchNamespaces) == 0 {
+			continue // each sees only its own namespace
+		}
+		matches, _ := target.MatchApplications(&other.Spec, apps)
+		for _, m := range matches {
+			ref := target.AppRef{Namespace: m.App.Namespace, Name: m.App.Name}
+			out[ref] = append(out[ref], key(other.Namespace, other.Name))
+		}
+	}
+	for ref := range out {
+		slices.Sort(out[ref])
+	}
+	return out, nil
+}
+
+// RunOnce reconciles every ImageUpdater in the watched namespaces (all
+// when none are set) once, with a fresh registry cycle.
+func (e *Engine) RunOnce(ctx context.Context) error {
+	e.init()
+	e.cycles.fresh()
+	var nss []string
+	if len(e.WatchNamespaces) > 0 && !slices.Contains(e.WatchNamespaces, "*") {
+		nss = e.WatchNamespaces
+	}
+	var ius []v1alpha1.ImageUpdater
+	err := e.forNamespaces(nss, func(opts ...client.ListOption) error {
+		var list v1alpha1.ImageUpdaterList
+		if err := e.Client.List(ctx, &list, opts...); err != nil {
+			return fmt.Errorf("listing image updaters: %w", err)
+		}
+		ius = append(ius, list.Items...)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := range ius {
+		if _, err := e.ReconcileImageUpdater(ctx, &ius[i]); err != nil {
+			errs = append(errs, fmt.Errorf("imageupdater %s: %w", key(ius[i].Namespace, ius[i].Name), err))
+		}
+	}
+	return joinErrs(errs)
+}
+
+func (e *Engine) recordMetrics(iu *v1alpha1.ImageUpdater, o Outcome, images int) {
+	if e.Metrics == nil {
+		return
+	}
+	updated, _, errored := o.Counts()
+	e.Metrics.SetApplicationsWatched(iu.Name, iu.Namespace, o.Applications)
+	e.Metrics.SetImagesWatched(iu.Name, iu.Namespace, images)
+	if !e.DryRun {
+		e.Metrics.AddImagesUpdated(iu.Name, iu.Namespace, updated)
+	}
+	e.Metrics.AddImageErrors(iu.Name, iu.Namespace, errored)
+}

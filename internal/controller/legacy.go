@@ -1,0 +1,95 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"path"
+
+	"k8s.io/apimachinery/pkg/labels"
+
+	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/target"
+)
+
+// Legacy selects applications the v0.x way: every Application with an
+// image-list annotation, narrowed by name globs and a label selector.
+type Legacy struct {
+	// NamePatterns are path.Match globs (--match-application-name); empty
+	// matches every name.
+	NamePatterns []string
+	// Labels is a label selector (--match-application-label); nil matches
+	// everything.
+	Labels labels.Selector
+}
+
+// NewLegacy validates the legacy selection flags.
+func NewLegacy(namePatterns []string, labelSelector string) (*Legacy, error) {
+	for _, p := range namePatterns {
+		if _, err := path.Match(p, ""); err != nil {
+			return nil, fmt.Errorf("--match-application-name %q: %w", p, err)
+		}
+	}
+	l := &Legacy{NamePatterns: namePatterns}
+	if labelSelector != "" {
+		sel, err := labels.Parse(labelSelector)
+		if err != nil {
+			return nil, fmt.Errorf("--match-application-label %q: %w", labelSelector, err)
+		}
+		l.Labels = sel
+	}
+	return l, nil
+}
+
+// Matches reports whether the legacy selection takes app.
+func (l *Legacy) Matches(app *argocd.Application) bool {
+	if !target.HasImageList(app.Annotations) {
+		return false
+	}
+	if l.Labels != nil && !l.Labels.Matches(labels.Set(app.Labels)) {
+		return false
+	}
+	if len(l.NamePatterns) == 0 {
+		return true
+	}
+	for _, p := range l.NamePatterns {
+		if ok, _ := path.Match(p, app.Name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// RunLegacy runs one pass over the applications the legacy selection takes
+// in the watched namespaces (all when none are set).
+func (e *Engine) RunLegacy(ctx context.Context, l *Legacy) (Outcome, error) {
+	e.init()
+	// With no watched namespaces, "" lists every namespace.
+	apps, err := e.listApplications(ctx, "")
+	if err != nil {
+		return Outcome{}, err
+	}
+	selected := map[target.AppRef]*argocd.Application{}
+	var targets []target.Target
+	var problems []error
+	for i := range apps {
+		app := &apps[i]
+		if !l.Matches(app) {
+			continue
+		}
+		ref := target.AppRef{Namespace: app.Namespace, Name: app.Name}
+		selected[ref] = app
+		ts, errs := target.FromAnnotations(ref, app.Annotations)
+		for j := range ts {
+			target.ChooseSource(app, &ts[j])
+		}
+		targets = append(targets, ts...)
+		problems = append(problems, errs...)
+	}
+	out := e.process(ctx, selected, targets)
+	out.Problems = append(problems, out.Problems...)
+	for _, p := range out.Problems {
+		e.Logger.ErrorContext(ctx, "configuration problem", "error", p)
+	}
+	e.logSummary(ctx, out, "mode", "legacy-annotations")
+	return out, nil
+}

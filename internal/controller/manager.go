@@ -1,0 +1,162 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
+)
+
+// EventReason is the reason of Events recorded on updated Applications.
+const EventReason = "ImagesUpdated"
+
+// Scheme returns a scheme with the core types, ImageUpdater and
+// Application.
+func Scheme() (*runtime.Scheme, error) {
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, argocd.AddToScheme} {
+		if err := add(s); err != nil {
+			return nil, fmt.Errorf("building scheme: %w", err)
+		}
+	}
+	return s, nil
+}
+
+// ManagerOptions configure the controller-runtime manager.
+type ManagerOptions struct {
+	// HealthProbeBindAddress serves /healthz and /readyz ("0" disables).
+	HealthProbeBindAddress string
+	// MetricsBindAddress serves controller-runtime's metrics ("0"
+	// disables).
+	MetricsBindAddress string
+	// LeaderElection enables leader election in LeaderElectionNamespace.
+	LeaderElection          bool
+	LeaderElectionNamespace string
+	// DisableEvents turns off ImagesUpdated Events.
+	DisableEvents bool
+	// Legacy, when set, also runs the v0.x annotation selection every
+	// interval.
+	Legacy *Legacy
+}
+
+// NewManager builds a manager running the ImageUpdater reconciler with
+// engine (whose Client and Events it sets).
+func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Manager, error) {
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, err
+	}
+	mo := manager.Options{
+		Scheme:                  scheme,
+		HealthProbeBindAddress:  o.HealthProbeBindAddress,
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		LeaderElection:          o.LeaderElection,
+		LeaderElectionID:        "imagepilot-controller",
+		LeaderElectionNamespace: o.LeaderElectionNamespace,
+	}
+	if nss := engine.WatchNamespaces; len(nss) > 0 && nss[0] != "*" {
+		mo.Cache.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range nss {
+			mo.Cache.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	mgr, err := ctrl.NewManager(cfg, mo)
+	if err != nil {
+		return nil, fmt.Errorf("creating manager: %w", err)
+	}
+	engine.Client = mgr.GetClient()
+	if !o.DisableEvents {
+		rec := mgr.GetEventRecorder("imagepilot")
+		engine.Events = func(app *argocd.Application, msg string) {
+			rec.Eventf(app, nil, corev1.EventTypeNormal, EventReason, "UpdateImages", "%s", msg)
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("adding health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("adding ready check: %w", err)
+	}
+	err = ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.ImageUpdater{}).
+		WithEventFilter(predicate.GenerationChangedPredicate{}).
+		Complete(&Reconciler{Engine: engine})
+	if err != nil {
+		return nil, fmt.Errorf("creating ImageUpdater controller: %w", err)
+	}
+	if o.Legacy != nil {
+		if err := mgr.Add(&legacyLoop{engine: engine, legacy: o.Legacy}); err != nil {
+			return nil, fmt.Errorf("adding legacy loop: %w", err)
+		}
+	}
+	return mgr, nil
+}
+
+// Reconciler reconciles ImageUpdaters: the outer reconcile reads the object
+// and schedules the next pass after the engine's interval; the inner one is
+// Engine.ReconcileImageUpdater.
+type Reconciler struct {
+	Engine *Engine
+}
+
+// Reconcile runs one pass for the requested ImageUpdater.
+func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	r.Engine.init()
+	var iu v1alpha1.ImageUpdater
+	if err := r.Engine.Client.Get(ctx, req.NamespacedName, &iu); err != nil {
+		if apierrors.IsNotFound(err) {
+			if r.Engine.Metrics != nil {
+				r.Engine.Metrics.ForgetImageUpdater(req.Name, req.Namespace)
+			}
+			return reconcile.Result{}, nil
+		}
+		return reconcile.Result{}, fmt.Errorf("reading %s: %w", req.NamespacedName, err)
+	}
+	if !iu.DeletionTimestamp.IsZero() {
+		return reconcile.Result{}, nil
+	}
+	if _, err := r.Engine.ReconcileImageUpdater(ctx, &iu); err != nil {
+		return reconcile.Result{}, err
+	}
+	return reconcile.Result{RequeueAfter: r.Engine.cycles.interval}, nil
+}
+
+// legacyLoop runs the legacy selection every interval (leader only).
+type legacyLoop struct {
+	engine *Engine
+	legacy *Legacy
+}
+
+func (l *legacyLoop) NeedLeaderElection() bool { return true }
+
+// Start runs passes until ctx ends.
+func (l *legacyLoop) Start(ctx context.Context) error {
+	l.engine.init()
+	t := time.NewTicker(l.engine.cycles.interval)
+	defer t.Stop()
+	for {
+		if _, err := l.engine.RunLegacy(ctx, l.legacy); err != nil {
+			l.engine.Logger.ErrorContext(ctx, "legacy pass failed", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
