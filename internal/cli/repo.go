@@ -112,6 +112,7 @@ func newRunCmd() *cobra.Command {
 	var once, dryRun bool
 	var interval time.Duration
 	var hooks webhookFlags
+	var apiF apiFlags
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run update cycles: on a GitOps repository (--repo) or as a controller",
@@ -127,11 +128,12 @@ the registries, and commits the changes (one commit per branch and cycle).`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			return runLoop(cmd.Context(), r, &hooks, once, interval, cmd.OutOrStdout(), dryRun)
+			return runLoop(cmd.Context(), r, &hooks, &apiF, once, interval, cmd.OutOrStdout(), dryRun)
 		},
 	}
 	f := cmd.Flags()
 	hooks.register(f)
+	apiF.register(f)
 	f.BoolVar(&once, "once", false, "run one cycle and exit")
 	f.BoolVar(&dryRun, "dry-run", false, "plan and print, but do not commit")
 	f.DurationVar(&interval, "interval", envDuration("IMAGE_UPDATER_INTERVAL", 2*time.Minute), "time between cycles")
@@ -152,6 +154,7 @@ func setFlagDefault(cmd *cobra.Command, name, value string) {
 func newWebhookCmd() *cobra.Command {
 	o := &repoOptions{}
 	var hooks webhookFlags
+	var apiF apiFlags
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "webhook --repo REPO",
@@ -169,11 +172,12 @@ CLOUDEVENTS_WEBHOOK_SECRET, GITLAB_WEBHOOK_SECRET, DISTRIBUTION_WEBHOOK_SECRET.`
 				return withCode(ExitUsage, err)
 			}
 			hooks.enabled = true
-			return runLoop(cmd.Context(), r, &hooks, false, interval, cmd.OutOrStdout(), false)
+			return runLoop(cmd.Context(), r, &hooks, &apiF, false, interval, cmd.OutOrStdout(), false)
 		},
 	}
 	f := cmd.Flags()
 	hooks.register(f)
+	apiF.register(f)
 	f.DurationVar(&interval, "interval", 0, "also poll at this interval (0 = webhooks only)")
 	o.register(f)
 	return cmd
@@ -186,11 +190,19 @@ func envDuration(key string, def time.Duration) time.Duration {
 	return def
 }
 
-// runLoop runs cycles until ctx ends (or once), serving webhooks when asked.
-func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+// runLoop runs cycles until ctx ends (or once), serving webhooks and the
+// trigger API when asked.
+func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
 	var cycleMu sync.Mutex
 	if hooks.enabled && !once {
 		stop, err := serveWebhooks(ctx, hooks, r, &cycleMu)
+		if err != nil {
+			return withCode(ExitUsage, err)
+		}
+		defer stop()
+	}
+	if !once {
+		stop, err := serveAPI(ctx, apiF, repoBackend{r: r, mu: &cycleMu}, r)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}

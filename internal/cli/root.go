@@ -72,6 +72,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		newPlanCmd(),
 		newRunCmd(),
 		newWebhookCmd(),
+		newTriggerCmd(),
+		newHoldCmd(),
+		newReleaseCmd(),
+		newHoldsCmd(),
 		newTemplateCmd(),
 	)
 	return root

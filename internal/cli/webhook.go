@@ -12,8 +12,8 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/repomode"
+	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/webhook"
 )
 
@@ -99,8 +99,8 @@ func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cyc
 }
 
 // eventMatcher accepts the images of the event's repository.
-func eventMatcher(ev webhook.Event) func(imagespec.Spec) bool {
-	return func(s imagespec.Spec) bool {
-		return s.Registry == ev.Registry && s.Repository == ev.Repository
+func eventMatcher(ev webhook.Event) func(target.Target) bool {
+	return func(t target.Target) bool {
+		return t.Image.Registry == ev.Registry && t.Image.Repository == ev.Repository
 	}
 }

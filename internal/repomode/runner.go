@@ -10,7 +10,7 @@ import (
 
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/git"
-	"github.com/imagepilot/imagepilot/internal/imagespec"
+	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/updater"
 	"github.com/imagepilot/imagepilot/internal/writeback"
@@ -101,9 +101,9 @@ func (r *Runner) RunOnce(ctx context.Context) (Report, error) {
 	return r.RunFor(ctx, nil)
 }
 
-// RunFor runs one cycle limited to the images only accepts (nil = all), as
+// RunFor runs one cycle limited to the targets only accepts (nil = all), as
 // a registry webhook does for the repository that was pushed to.
-func (r *Runner) RunFor(ctx context.Context, only func(imagespec.Spec) bool) (Report, error) {
+func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Report, error) {
 	start := time.Now()
 	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
 	if err != nil {
@@ -115,7 +115,7 @@ func (r *Runner) RunFor(ctx context.Context, only func(imagespec.Spec) bool) (Re
 		return rep, err
 	}
 	if only != nil {
-		items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target.Image) })
+		items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target) })
 	}
 	planner := &updater.Planner{
 		Registry:    access.NewView(r.Resolver, r.Registry.NewCycle()),
@@ -186,6 +186,12 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 			items[i].Target.Source.TargetRevision = branch
 		}
 	}
+	set, err := readHolds(repo.Dir())
+	if err != nil {
+		// Without the holds, any image might be pinned: move none.
+		return rep, nil, fmt.Errorf("%w (no image is updated until it is fixed)", err)
+	}
+	applyHolds(items, set)
 	rep.Applications = countApps(items)
 	for _, p := range rep.Problems {
 		r.logger().ErrorContext(ctx, "configuration problem", "error", p)

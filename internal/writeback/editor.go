@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imagepilot/imagepilot/internal/policy"
+	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
@@ -153,4 +155,15 @@ func UnifiedDiff(name string, before, after []byte) string {
 		text = strings.Replace(text, "--- a/"+name+"\n", "--- /dev/null\n", 1)
 	}
 	return text
+}
+
+// Write sets t's image to v in its write-back file under root (atomically),
+// as a cycle would; people's pins use it.
+func (l Layout) Write(root string, t target.Target, v Value) (bool, error) {
+	d := updater.Decision{Item: updater.Item{Target: t}, Action: updater.ActionUpdate, NewTag: v.Tag, NewDigest: v.Digest}
+	if v.Digest != "" {
+		d.Target.Policy.Strategy = policy.StrategyDigest
+	}
+	ed := &groupEditor{layout: l, decisions: []updater.Decision{d}}
+	return ed.apply(root)
 }

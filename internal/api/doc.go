@@ -1,0 +1,10 @@
+// Package api is imagepilot's trigger API for CI pipelines and people: check
+// an application or image now, and hold (pin) or release images. Every request
+// carries a bearer token, compared in constant time. The same package holds
+// the client the CLI uses.
+//
+//	POST   /api/v1/check                      {"application": "...", "image": "..."}
+//	GET    /api/v1/holds
+//	POST   /api/v1/holds                      {"application", "image", "version", "reason", "by"}
+//	DELETE /api/v1/holds?application=A&image=I
+package api

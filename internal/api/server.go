@@ -1,0 +1,157 @@
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/imagepilot/imagepilot/internal/holds"
+)
+
+// maxBody caps request bodies.
+const maxBody = 64 << 10
+
+// Server serves the trigger API.
+type Server struct {
+	backend Backend
+	token   [32]byte
+	logger  *slog.Logger
+	mux     *http.ServeMux
+}
+
+// NewServer returns the API handler; a token is required.
+func NewServer(backend Backend, token string, logger *slog.Logger) (*Server, error) {
+	if strings.TrimSpace(token) == "" {
+		return nil, errors.New("the trigger API needs a token (IMAGEPILOT_API_TOKEN)")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{backend: backend, token: sha256.Sum256([]byte(token)), logger: logger, mux: http.NewServeMux()}
+	s.mux.HandleFunc("POST /api/v1/check", s.check)
+	s.mux.HandleFunc("GET /api/v1/holds", s.listHolds)
+	s.mux.HandleFunc("POST /api/v1/holds", s.hold)
+	s.mux.HandleFunc("DELETE /api/v1/holds", s.release)
+	return s, nil
+}
+
+// ServeHTTP authenticates, then routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		writeError(w, http.StatusUnauthorized, "unauthorized")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	s.mux.ServeHTTP(w, r)
+}
+
+// authorized compares the bearer token in constant time (hashes of equal
+// length, so the token's length does not leak either).
+func (s *Server) authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return false
+	}
+	sum := sha256.Sum256([]byte(got))
+	return subtle.ConstantTimeCompare(sum[:], s.token[:]) == 1
+}
+
+func (s *Server) check(w http.ResponseWriter, r *http.Request) {
+	var req CheckRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	s.logger.InfoContext(r.Context(), "trigger API: check", "application", req.Application, "image", req.Image)
+	res, err := s.backend.Check(r.Context(), req)
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) listHolds(w http.ResponseWriter, r *http.Request) {
+	set, err := s.backend.Holds(r.Context())
+	if err != nil {
+		writeError(w, http.StatusBadGateway, err.Error())
+		return
+	}
+	if set.Holds == nil {
+		set.Holds = []holds.Hold{}
+	}
+	writeJSON(w, http.StatusOK, set)
+}
+
+func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
+	var h holds.Hold
+	if !decode(w, r, &h) {
+		return
+	}
+	if err := h.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.logger.InfoContext(r.Context(), "trigger API: hold", "application", h.Application, "image", h.Image, "version", h.Version, "by", h.By)
+	if err := s.backend.Hold(r.Context(), h); err != nil {
+		writeError(w, statusOf(err), err.Error())
+		return
+	}
+	writeJSON(w, http.StatusCreated, h)
+}
+
+func (s *Server) release(w http.ResponseWriter, r *http.Request) {
+	app, image := r.URL.Query().Get("application"), r.URL.Query().Get("image")
+	if app == "" || image == "" {
+		writeError(w, http.StatusBadRequest, "application and image are required")
+		return
+	}
+	s.logger.InfoContext(r.Context(), "trigger API: release", "application", app, "image", image)
+	if err := s.backend.Release(r.Context(), app, image); err != nil {
+		writeError(w, statusOf(err), err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"released": app + " " + image})
+}
+
+// ErrNotFound marks a request naming nothing the backend manages.
+var ErrNotFound = errors.New("not found")
+
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, holds.ErrInvalid):
+		return http.StatusBadRequest
+	}
+	return http.StatusBadGateway
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "request body too large")
+			return false
+		}
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("malformed JSON: %v", err))
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, errorBody{Error: msg})
+}

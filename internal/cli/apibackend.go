@@ -1,0 +1,126 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imagepilot/imagepilot/internal/api"
+	"github.com/imagepilot/imagepilot/internal/holds"
+	"github.com/imagepilot/imagepilot/internal/repomode"
+	"github.com/imagepilot/imagepilot/internal/target"
+)
+
+// repoBackend serves the trigger API from repo mode; cycles, holds and
+// releases take turns with the polling loop and webhooks.
+type repoBackend struct {
+	r  *repomode.Runner
+	mu *sync.Mutex
+}
+
+var _ api.Backend = repoBackend{}
+
+// Check runs a cycle limited to the request's application and image.
+func (b repoBackend) Check(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	rep, err := b.r.RunFor(ctx, func(t target.Target) bool {
+		appOK := req.Application == "" || req.Application == t.App.Name || req.Application == t.App.String()
+		imgOK := req.Image == "" || req.Image == t.Image.Alias || req.Image == t.Image.Name || req.Image == t.Image.FullName()
+		return appOK && imgOK
+	})
+	if err != nil {
+		return api.CheckResult{}, err
+	}
+	return apiResult(rep), nil
+}
+
+func apiResult(rep repomode.Report) api.CheckResult {
+	res := api.CheckResult{Decisions: []api.Decision{}}
+	for _, d := range rep.Decisions {
+		res.Decisions = append(res.Decisions, api.Decision{
+			Application: d.Target.App.String(), Image: d.Target.Image.Key(), Action: string(d.Action),
+			From: d.Current.Tag, To: d.NewValue(), Reason: d.Reason,
+		})
+	}
+	for _, g := range rep.Groups {
+		c := api.Commit{Repository: g.RepoURL, Branch: g.Branch, Commit: g.Commit}
+		if g.Err != nil {
+			c.Error = g.Err.Error()
+		}
+		res.Commits = append(res.Commits, c)
+	}
+	for _, p := range rep.Problems {
+		res.Problems = append(res.Problems, p.Error())
+	}
+	return res
+}
+
+// Holds lists the repository's holds.
+func (b repoBackend) Holds(ctx context.Context) (holds.Set, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.r.Holds(ctx)
+}
+
+// Hold commits a hold.
+func (b repoBackend) Hold(ctx context.Context, h holds.Hold) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, err := b.r.Hold(ctx, h)
+	return notFound(err)
+}
+
+// Release commits a release.
+func (b repoBackend) Release(ctx context.Context, application, image string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_, err := b.r.Release(ctx, application, image)
+	return notFound(err)
+}
+
+func notFound(err error) error {
+	if errors.Is(err, repomode.ErrNoSuchImage) {
+		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
+	}
+	return err
+}
+
+// apiFlags configure the trigger API server.
+type apiFlags struct {
+	port int
+}
+
+func (a *apiFlags) register(f *pflag.FlagSet) {
+	f.IntVar(&a.port, "api-port", envInt("IMAGEPILOT_API_PORT", 0), "port of the trigger API (0 = off); the bearer token comes from IMAGEPILOT_API_TOKEN")
+}
+
+// serveAPI runs the trigger API until the returned stop is called.
+func serveAPI(ctx context.Context, a *apiFlags, backend api.Backend, r *repomode.Runner) (func(), error) {
+	if a.port == 0 {
+		return func() {}, nil
+	}
+	h, err := api.NewServer(backend, envOr("IMAGEPILOT_API_TOKEN", ""), r.Logger)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(a.port)))
+	if err != nil {
+		return nil, fmt.Errorf("trigger API: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.Logger.ErrorContext(ctx, "trigger API stopped", "error", err)
+		}
+	}()
+	r.Logger.InfoContext(ctx, "trigger API listening", "address", ln.Addr().String())
+	return func() { _ = srv.Shutdown(context.Background()) }, nil
+}

@@ -1,0 +1,215 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/imagepilot/imagepilot/internal/api"
+	"github.com/imagepilot/imagepilot/internal/holds"
+	"github.com/imagepilot/imagepilot/internal/updater"
+)
+
+// backendOptions reach the work either directly (--repo) or through a
+// running imagepilot's trigger API (--server).
+type backendOptions struct {
+	repoOptions
+	server string
+}
+
+func (b *backendOptions) register(f *pflag.FlagSet) {
+	f.StringVar(&b.server, "server", envOr("IMAGEPILOT_SERVER", ""), "trigger API of a running imagepilot (token from IMAGEPILOT_API_TOKEN); instead of --repo")
+	b.repoOptions.register(f)
+}
+
+func (b *backendOptions) backend(stderr io.Writer) (api.Backend, error) {
+	if b.server != "" {
+		token := envOr("IMAGEPILOT_API_TOKEN", "")
+		if token == "" {
+			return nil, fmt.Errorf("--server needs the API token in IMAGEPILOT_API_TOKEN")
+		}
+		return &api.Client{URL: b.server, Token: token}, nil
+	}
+	if b.repo == "" {
+		return nil, fmt.Errorf("give --repo (work on the repository directly) or --server (a running imagepilot)")
+	}
+	r, err := b.runner(stderr, false)
+	if err != nil {
+		return nil, err
+	}
+	return repoBackend{r: r, mu: &sync.Mutex{}}, nil
+}
+
+func newTriggerCmd() *cobra.Command {
+	o := &backendOptions{}
+	var req api.CheckRequest
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "trigger [--application APP] [--image IMAGE]",
+		Short: "Check an application or an image now (from CI, or by hand)",
+		Long: `trigger runs an update check now for one application, one image (alias or
+name), or everything, and prints what moved and why. With --server it asks a
+running imagepilot through its trigger API; with --repo it works on the
+repository directly. Exit code 4 when the check had errors.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := o.backend(cmd.ErrOrStderr())
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			res, err := b.Check(cmd.Context(), req)
+			if err != nil {
+				return withCode(ExitFailedCycle, err)
+			}
+			printCheckResult(cmd.OutOrStdout(), res, asJSON)
+			for _, d := range res.Decisions {
+				if d.Action == string(updater.ActionError) {
+					return withCode(ExitFailedCycle, errSilent)
+				}
+			}
+			if len(res.Problems) > 0 {
+				return withCode(ExitFailedCycle, errSilent)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&req.Application, "application", "", "application (name or namespace/name); empty = all")
+	f.StringVar(&req.Image, "image", "", "image alias or name; empty = all")
+	f.BoolVar(&asJSON, "json", false, "print JSON")
+	o.register(f)
+	setFlagDefault(cmd, "loglevel", "warn")
+	return cmd
+}
+
+func printCheckResult(w io.Writer, res api.CheckResult, asJSON bool) {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(res)
+		return
+	}
+	for _, p := range res.Problems {
+		fmt.Fprintf(w, "problem: %s\n", p)
+	}
+	for _, d := range res.Decisions {
+		fmt.Fprintf(w, "%-6s %s %s: %s\n", d.Action, d.Application, d.Image, d.Reason)
+	}
+	for _, c := range res.Commits {
+		if c.Error != "" {
+			fmt.Fprintf(w, "%s (%s): FAILED: %s\n", c.Repository, c.Branch, c.Error)
+		} else if c.Commit != "" {
+			fmt.Fprintf(w, "%s (%s): committed %s\n", c.Repository, c.Branch, shortSHA(c.Commit))
+		}
+	}
+	if len(res.Decisions) == 0 {
+		fmt.Fprintln(w, "no managed image matched")
+	}
+}
+
+func newHoldCmd() *cobra.Command {
+	o := &backendOptions{}
+	var h holds.Hold
+	cmd := &cobra.Command{
+		Use:   "hold --application APP --image IMAGE [--version TAG]",
+		Short: "Pin an image (optionally at a version) until it is released",
+		Long: `hold stops imagepilot from moving an application's image. With --version
+the image is also set to that tag (or tag@digest) in the same commit: the
+escape hatch for a hot fix or a rollback. In repo mode holds live in the
+repository (.imagepilot/holds.yaml), so they survive restarts and show in
+'imagepilot plan'.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := o.backend(cmd.ErrOrStderr())
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			if h.By == "" {
+				h.By = envOr("USER", "")
+			}
+			h.Since = time.Now().UTC().Truncate(time.Second)
+			if err := b.Hold(cmd.Context(), h); err != nil {
+				return withCode(ExitFailedCycle, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "held %s %s: %s\n", h.Application, h.Image, h.Describe())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&h.Application, "application", "", "application (name or namespace/name)")
+	f.StringVar(&h.Image, "image", "", "image alias or name")
+	f.StringVar(&h.Version, "version", "", "tag (or tag@digest) to set and hold; empty holds the current one")
+	f.StringVar(&h.Reason, "reason", "", "why (shown in plan output and status)")
+	f.StringVar(&h.By, "by", "", "who holds it (default $USER)")
+	o.register(f)
+	setFlagDefault(cmd, "loglevel", "warn")
+	return cmd
+}
+
+func newReleaseCmd() *cobra.Command {
+	o := &backendOptions{}
+	var app, image string
+	cmd := &cobra.Command{
+		Use:   "release --application APP --image IMAGE",
+		Short: "Release a held image: updates resume with the next cycle",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := o.backend(cmd.ErrOrStderr())
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			if err := b.Release(cmd.Context(), app, image); err != nil {
+				return withCode(ExitFailedCycle, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "released %s %s\n", app, image)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&app, "application", "", "application (as in the hold)")
+	f.StringVar(&image, "image", "", "image (as in the hold)")
+	o.register(f)
+	setFlagDefault(cmd, "loglevel", "warn")
+	return cmd
+}
+
+func newHoldsCmd() *cobra.Command {
+	o := &backendOptions{}
+	cmd := &cobra.Command{
+		Use:   "holds",
+		Short: "List held images",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b, err := o.backend(cmd.ErrOrStderr())
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			set, err := b.Holds(cmd.Context())
+			if err != nil {
+				return withCode(ExitFailedCycle, err)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "APPLICATION\tIMAGE\tVERSION\tBY\tSINCE\tREASON")
+			for _, h := range set.Holds {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h.Application, h.Image, orDash(h.Version), orDash(h.By), h.Since.Format(time.RFC3339), h.Reason)
+			}
+			return tw.Flush()
+		},
+	}
+	o.register(cmd.Flags())
+	setFlagDefault(cmd, "loglevel", "warn")
+	return cmd
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

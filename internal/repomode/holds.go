@@ -1,0 +1,145 @@
+package repomode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/holds"
+	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/writeback"
+	"github.com/imagepilot/imagepilot/internal/yamledit"
+)
+
+// ErrNoSuchImage is returned when a hold names no managed image.
+var ErrNoSuchImage = errors.New("no such managed image")
+
+// readHolds reads the holds file of the checkout at root (absent = none).
+func readHolds(root string) (holds.Set, error) {
+	data, err := yamledit.SafeRead(root, "/"+holds.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return holds.Set{}, nil
+	}
+	if err != nil {
+		return holds.Set{}, fmt.Errorf("reading %s: %w", holds.Path, err)
+	}
+	return holds.Parse(data)
+}
+
+// applyHolds marks held items pinned.
+func applyHolds(items []updater.Item, set holds.Set) {
+	for i := range items {
+		if h, ok := set.Find(items[i].Target.App, items[i].Target.Image); ok {
+			items[i].Current.Hold = &updater.Hold{Pinned: true, Reason: h.Describe()}
+		}
+	}
+}
+
+// Holds lists the repository's holds.
+func (r *Runner) Holds(ctx context.Context) (holds.Set, error) {
+	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
+	if err != nil {
+		return holds.Set{}, fmt.Errorf("opening repository %s: %w", r.RepoURL, err)
+	}
+	defer repo.Close()
+	if _, _, err := r.load(ctx, repo); err != nil {
+		return holds.Set{}, err
+	}
+	return readHolds(repo.Dir())
+}
+
+// Hold pins an image, committing the holds file (and, when h.Version is
+// set, that version into the image's write-back file) in one commit.
+func (r *Runner) Hold(ctx context.Context, h holds.Hold) (git.PushResult, error) {
+	if err := h.Validate(); err != nil {
+		return git.PushResult{}, err
+	}
+	if h.Since.IsZero() {
+		h.Since = time.Now().UTC().Truncate(time.Second)
+	}
+	msg := fmt.Sprintf("imagepilot: hold %s %s", h.Application, h.Image)
+	if h.Version != "" {
+		msg += " at " + h.Version
+	}
+	if h.Reason != "" {
+		msg += "\n\n" + h.Reason
+	}
+	return r.commitHolds(ctx, msg+"\n", func(root string, set *holds.Set, items []updater.Item) (bool, error) {
+		matched := false
+		for _, it := range items {
+			if !holds.Matches(h, it.Target.App, it.Target.Image) {
+				continue
+			}
+			matched = true
+			if h.Version != "" {
+				tag, digest := writeback.ParseTagValue(h.Version)
+				if _, err := r.Writer.Layout.Write(root, it.Target, writeback.Value{Name: it.Target.Image.Name, Tag: tag, Digest: digest}); err != nil {
+					return false, err
+				}
+			}
+		}
+		if !matched {
+			return false, fmt.Errorf("%w: application %q has no image %q managed from %s", ErrNoSuchImage, h.Application, h.Image, r.RepoURL)
+		}
+		set.Put(h)
+		return true, nil
+	})
+}
+
+// Release removes a hold; updates resume with the next cycle.
+func (r *Runner) Release(ctx context.Context, application, image string) (git.PushResult, error) {
+	msg := fmt.Sprintf("imagepilot: release %s %s\n", application, image)
+	return r.commitHolds(ctx, msg, func(_ string, set *holds.Set, _ []updater.Item) (bool, error) {
+		if !set.Remove(application, image) {
+			return false, fmt.Errorf("%w: no hold for application %q image %q", ErrNoSuchImage, application, image)
+		}
+		return true, nil
+	})
+}
+
+// commitHolds edits the holds file (and whatever edit does) in one commit on
+// the applications' branch, re-derived from the current head on every push
+// attempt.
+func (r *Runner) commitHolds(ctx context.Context, msg string, edit func(root string, set *holds.Set, items []updater.Item) (bool, error)) (git.PushResult, error) {
+	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
+	if err != nil {
+		return git.PushResult{}, fmt.Errorf("opening repository %s: %w", r.RepoURL, err)
+	}
+	defer repo.Close()
+	rep, _, err := r.load(ctx, repo)
+	if err != nil {
+		return git.PushResult{}, err
+	}
+	return repo.CommitAndPush(ctx, git.CommitRequest{
+		Branch:  rep.Branch,
+		Message: msg,
+		Apply: func(root string) (bool, error) {
+			set, err := readHolds(root)
+			if err != nil {
+				return false, err
+			}
+			apps, _ := LoadApplications(root, r.AppsPath)
+			items, _ := Items(root, apps, append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...), r.Writer.Layout, r.RepoURL)
+			if changed, err := edit(root, &set, items); err != nil || !changed {
+				return false, err
+			}
+			data, err := set.Marshal()
+			if err != nil {
+				return false, err
+			}
+			p, err := yamledit.SafeJoin(root, "/"+holds.Path)
+			if err != nil {
+				return false, err
+			}
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				return false, err
+			}
+			return true, os.WriteFile(p, data, 0o644)
+		},
+	})
+}
