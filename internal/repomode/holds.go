@@ -123,8 +123,8 @@ func (r *Runner) commitHolds(ctx context.Context, msg string, edit func(root str
 			if err != nil {
 				return false, err
 			}
-			apps, _ := LoadApplications(root, r.AppsPath)
-			items, _ := Items(root, apps, append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...), r.Writer.Layout, r.RepoURL)
+			manifests, _ := Load(root, r.AppsPath)
+			items, _ := Items(root, manifests, append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...), r.Writer.Layout, r.RepoURL)
 			if changed, err := edit(root, &set, items); err != nil || !changed {
 				return false, err
 			}

@@ -13,11 +13,29 @@ import (
 	yaml "gopkg.in/yaml.v3"
 	sigyaml "sigs.k8s.io/yaml"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
 )
 
 // maxManifestSize skips files too large to be hand-written manifests.
 const maxManifestSize = 4 << 20
+
+// Manifests are the objects imagepilot reads from a repository.
+type Manifests struct {
+	// Applications are Argo CD Applications.
+	Applications []Application
+	// ImageUpdaters are ImageUpdater objects (v1.x configuration).
+	ImageUpdaters []ImageUpdater
+}
+
+// ImageUpdater is an ImageUpdater manifest found in the repository.
+type ImageUpdater struct {
+	v1alpha1.ImageUpdater
+	// File is the manifest's path relative to the repository root.
+	File string
+}
 
 // Application is an Application manifest found in the repository.
 type Application struct {
@@ -30,7 +48,15 @@ type Application struct {
 // root; "" = everything), skipping .git. A file that does not parse is
 // reported and skipped; the others still load.
 func LoadApplications(root, dir string) ([]Application, []error) {
-	var apps []Application
+	m, errs := Load(root, dir)
+	return m.Applications, errs
+}
+
+// Load reads every Application and ImageUpdater manifest under dir (relative
+// to root; "" = everything), skipping .git. A file that does not parse is
+// reported and skipped; the others still load.
+func Load(root, dir string) (Manifests, []error) {
+	var m Manifests
 	var errs []error
 	start := filepath.Join(root, filepath.FromSlash(dir))
 	walkErr := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
@@ -48,10 +74,14 @@ func LoadApplications(root, dir string) ([]Application, []error) {
 			return nil
 		}
 		found, err := loadFile(p)
-		for i := range found {
-			found[i].File = rel(root, p)
+		for i := range found.Applications {
+			found.Applications[i].File = rel(root, p)
 		}
-		apps = append(apps, found...)
+		for i := range found.ImageUpdaters {
+			found.ImageUpdaters[i].File = rel(root, p)
+		}
+		m.Applications = append(m.Applications, found.Applications...)
+		m.ImageUpdaters = append(m.ImageUpdaters, found.ImageUpdaters...)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", rel(root, p), err))
 		}
@@ -60,7 +90,7 @@ func LoadApplications(root, dir string) ([]Application, []error) {
 	if walkErr != nil {
 		errs = append(errs, walkErr)
 	}
-	return apps, errs
+	return m, errs
 }
 
 func isYAML(name string) bool {
@@ -80,59 +110,75 @@ type header struct {
 	Kind       string `yaml:"kind"`
 }
 
-// loadFile returns the Applications of a (multi-document) YAML file.
-func loadFile(p string) ([]Application, error) {
+// loadFile returns the manifests of a (multi-document) YAML file.
+func loadFile(p string) (Manifests, error) {
 	st, err := os.Stat(p)
 	if err != nil || st.Size() > maxManifestSize {
-		return nil, err
+		return Manifests{}, err
 	}
 	data, err := os.ReadFile(p)
 	if err != nil {
-		return nil, err
+		return Manifests{}, err
 	}
-	return parseApplications(data)
+	return parseManifests(data)
 }
 
-// parseApplications returns the Applications of a (multi-document) YAML
-// document stream; documents of other kinds are ignored.
+// parseApplications returns the Applications of a YAML document stream.
 func parseApplications(data []byte) ([]Application, error) {
-	if !bytes.Contains(data, []byte("Application")) {
-		return nil, nil
+	m, err := parseManifests(data)
+	return m.Applications, err
+}
+
+// parseManifests returns the Applications and ImageUpdaters of a
+// (multi-document) YAML document stream; other kinds are ignored.
+func parseManifests(data []byte) (Manifests, error) {
+	var m Manifests
+	if !bytes.Contains(data, []byte("Application")) && !bytes.Contains(data, []byte("ImageUpdater")) {
+		return m, nil
 	}
-	var apps []Application
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	for doc := 1; ; doc++ {
 		var node yaml.Node
 		err := dec.Decode(&node)
 		if errors.Is(err, io.EOF) {
-			return apps, nil
+			return m, nil
 		}
 		if err != nil {
-			return apps, fmt.Errorf("document %d: %w", doc, err)
+			return m, fmt.Errorf("document %d: %w", doc, err)
 		}
 		var h header
-		if node.Decode(&h) != nil || h.Kind != "Application" || !strings.HasPrefix(h.APIVersion, "argoproj.io/") {
+		if node.Decode(&h) != nil {
 			continue
 		}
-		app, err := decodeApplication(&node)
-		if err != nil {
-			return apps, fmt.Errorf("document %d (Application): %w", doc, err)
+		switch {
+		case h.Kind == "Application" && strings.HasPrefix(h.APIVersion, "argoproj.io/"):
+			var app argocd.Application
+			if err := decodeNamed(&node, &app, &app.ObjectMeta); err != nil {
+				return m, fmt.Errorf("document %d (Application): %w", doc, err)
+			}
+			m.Applications = append(m.Applications, Application{Application: app})
+		case h.Kind == "ImageUpdater" && strings.HasPrefix(h.APIVersion, v1alpha1.GroupName+"/"):
+			var iu v1alpha1.ImageUpdater
+			if err := decodeNamed(&node, &iu, &iu.ObjectMeta); err != nil {
+				return m, fmt.Errorf("document %d (ImageUpdater): %w", doc, err)
+			}
+			m.ImageUpdaters = append(m.ImageUpdaters, ImageUpdater{ImageUpdater: iu})
 		}
-		apps = append(apps, Application{Application: app})
 	}
 }
 
-func decodeApplication(node *yaml.Node) (argocd.Application, error) {
+// decodeNamed decodes a YAML node into a Kubernetes object, which must
+// have a name.
+func decodeNamed(node *yaml.Node, obj any, meta *metav1.ObjectMeta) error {
 	raw, err := yaml.Marshal(node)
 	if err != nil {
-		return argocd.Application{}, err
+		return err
 	}
-	var app argocd.Application
-	if err := sigyaml.Unmarshal(raw, &app); err != nil {
-		return argocd.Application{}, err
+	if err := sigyaml.Unmarshal(raw, obj); err != nil {
+		return err
 	}
-	if app.Name == "" {
-		return argocd.Application{}, errors.New("metadata.name is missing")
+	if meta.Name == "" {
+		return errors.New("metadata.name is missing")
 	}
-	return app, nil
+	return nil
 }

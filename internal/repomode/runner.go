@@ -10,8 +10,8 @@ import (
 
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/git"
-	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/registry"
+	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
@@ -176,10 +176,10 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	if err := repo.Checkout(ctx, branch); err != nil {
 		return rep, nil, fmt.Errorf("checking out %s: %w", branch, err)
 	}
-	apps, errs := LoadApplications(repo.Dir(), r.AppsPath)
+	manifests, errs := Load(repo.Dir(), r.AppsPath)
 	rep.Problems = append(rep.Problems, errs...)
 	urls := append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...)
-	items, errs := Items(repo.Dir(), apps, urls, r.Writer.Layout, r.RepoURL)
+	items, errs := Items(repo.Dir(), manifests, urls, r.Writer.Layout, r.RepoURL)
 	rep.Problems = append(rep.Problems, errs...)
 	for i := range items {
 		if b := items[i].Target.Source.TargetRevision; b == "" || b == "HEAD" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/target"
@@ -13,35 +15,97 @@ import (
 
 // Items builds the planner's items for the applications whose sources live
 // in this repository (repoURLs are the addresses it is known by), reading the
-// deployed versions from the checkout at root. Errors are per application or
-// image; the other items still come back.
-func Items(root string, apps []Application, repoURLs []string, layout writeback.Layout, writeURL string) ([]updater.Item, []error) {
+// deployed versions from the checkout at root. Applications selected by an
+// ImageUpdater object follow it; other applications carrying the image-list
+// annotation follow their annotations (v0.x style). Errors are per
+// application or image; the other items still come back.
+func Items(root string, m Manifests, repoURLs []string, layout writeback.Layout, writeURL string) ([]updater.Item, []error) {
+	byApp := map[target.AppRef]Application{}
+	for _, app := range m.Applications {
+		byApp[appRef(app.Application, layout.ControllerNamespace)] = app
+	}
+	targets, errs := collectTargets(m, layout.ControllerNamespace)
 	var items []updater.Item
-	var errs []error
-	for _, app := range apps {
-		if !target.HasImageList(app.Annotations) {
-			continue
-		}
-		ref := target.AppRef{Namespace: app.Namespace, Name: app.Name}
+	for _, t := range targets {
+		app := byApp[t.App]
 		sources := localSources(root, app.Application, repoURLs)
 		if len(sources) == 0 {
 			continue // not deployed from this repository
 		}
-		targets, terrs := target.FromAnnotations(ref, app.Annotations)
+		t.AppLabels = app.Labels
+		it, err := item(root, t, sources, layout, writeURL)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: application %s image %s: %w", app.File, t.App, t.Image.Key(), err))
+			continue
+		}
+		items = append(items, it)
+	}
+	return items, errs
+}
+
+// appRef names an application, an empty namespace meaning Argo CD's own.
+func appRef(app argocd.Application, defaultNamespace string) target.AppRef {
+	ns := app.Namespace
+	if ns == "" {
+		ns = defaultNamespace
+	}
+	return target.AppRef{Namespace: ns, Name: app.Name}
+}
+
+// collectTargets applies the ImageUpdater objects (in name order; an
+// application claimed by two is reported and left to the first), then the
+// annotations of unclaimed applications.
+func collectTargets(m Manifests, defaultNamespace string) ([]target.Target, []error) {
+	var targets []target.Target
+	var errs []error
+	ius := slices.Clone(m.ImageUpdaters)
+	slices.SortFunc(ius, func(a, b ImageUpdater) int {
+		return strings.Compare(a.Namespace+"/"+a.Name, b.Namespace+"/"+b.Name)
+	})
+	claimed := map[target.AppRef]string{}
+	for _, iu := range ius {
+		ns := iu.Namespace
+		if ns == "" {
+			ns = defaultNamespace
+		}
+		var apps []argocd.Application
+		for _, app := range m.Applications {
+			if appRef(app.Application, defaultNamespace).Namespace == ns {
+				a := app.Application
+				a.Namespace = ns
+				apps = append(apps, a)
+			}
+		}
+		owner := ns + "/" + iu.Name
+		ts, terrs := target.FromImageUpdater(&iu.ImageUpdater, apps)
+		for _, err := range terrs {
+			errs = append(errs, fmt.Errorf("%s: ImageUpdater %s: %w", iu.File, owner, err))
+		}
+		reported := map[target.AppRef]bool{}
+		for _, t := range ts {
+			if first, ok := claimed[t.App]; ok && first != owner {
+				if !reported[t.App] {
+					errs = append(errs, fmt.Errorf("%s: ImageUpdater %s: application %s is already managed by ImageUpdater %s; ignored here", iu.File, owner, t.App, first))
+					reported[t.App] = true
+				}
+				continue
+			}
+			claimed[t.App] = owner
+			targets = append(targets, t)
+		}
+	}
+	for _, app := range m.Applications {
+		ref := appRef(app.Application, defaultNamespace)
+		if _, ok := claimed[ref]; ok || !target.HasImageList(app.Annotations) {
+			continue
+		}
+		ts, terrs := target.FromAnnotations(ref, app.Annotations)
 		for _, err := range terrs {
 			errs = append(errs, fmt.Errorf("%s: %w", app.File, err))
 		}
-		for _, t := range targets {
-			t.AppLabels = app.Labels
-			it, err := item(root, t, sources, layout, writeURL)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: application %s image %s: %w", app.File, ref, t.Image.Key(), err))
-				continue
-			}
-			items = append(items, it)
-		}
+		targets = append(targets, ts...)
 	}
-	return items, errs
+	return targets, errs
 }
 
 // item picks the source that holds the image (the first local source whose
