@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -69,11 +71,14 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		LeaderElectionID:        "imagepilot-controller",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 	}
-	if nss := engine.WatchNamespaces; len(nss) > 0 && nss[0] != "*" {
-		mo.Cache.DefaultNamespaces = map[string]cache.Config{}
+	// Applications are cached only in the watched namespaces;
+	// ImageUpdaters in every namespace.
+	if nss := engine.WatchNamespaces; len(nss) > 0 && !slices.Contains(nss, "*") {
+		byNS := map[string]cache.Config{}
 		for _, ns := range nss {
-			mo.Cache.DefaultNamespaces[ns] = cache.Config{}
+			byNS[ns] = cache.Config{}
 		}
+		mo.Cache.ByObject = map[client.Object]cache.ByObject{&argocd.Application{}: {Namespaces: byNS}}
 	}
 	mgr, err := ctrl.NewManager(cfg, mo)
 	if err != nil {

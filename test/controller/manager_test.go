@@ -17,7 +17,8 @@ import (
 
 // TestManagerReconcilesAndRecordsEvents runs the real manager: the
 // reconciler picks up a new ImageUpdater, updates the Application, writes
-// the status and records an ImagesUpdated Event.
+// the status and records an ImagesUpdated Event. The ImageUpdater lives in
+// its own namespace and selects Applications of the watched one.
 func TestManagerReconcilesAndRecordsEvents(t *testing.T) {
 	f := setupEngine(t)
 	ns := f.kube.Namespace(t)
@@ -37,11 +38,12 @@ func TestManagerReconcilesAndRecordsEvents(t *testing.T) {
 			t.Errorf("manager: %v", err)
 		}
 	}()
-	f.createIU(t, ns, "updater", v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "web", Images: []v1alpha1.ImageConfig{{Alias: "web", ImageName: web}}}}})
+	home := f.kube.Namespace(t) // the ImageUpdater lives outside the watched namespace
+	f.createIU(t, home, "updater", v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "web", Images: []v1alpha1.ImageConfig{{Alias: "web", ImageName: web}}}}})
 
 	var iu v1alpha1.ImageUpdater
 	waitFor(t, "status written", func() bool {
-		err := f.kube.Client.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: "updater"}, &iu)
+		err := f.kube.Client.Get(context.Background(), types.NamespacedName{Namespace: home, Name: "updater"}, &iu)
 		return err == nil && iu.Status.LastCheckedAt != nil
 	})
 	if a := f.app(t, ns, "web"); param(a, "image.tag") != "1.4.0" {
