@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -50,9 +51,9 @@ type controllerOptions struct {
 // registerControllerFlags registers the controller-only flags on f.
 func registerControllerFlags(f *pflag.FlagSet, o *controllerOptions) {
 	f.StringVar(&o.kubeconfig, "kubeconfig", envOr("KUBECONFIG", ""), "kubeconfig file (default: in-cluster configuration)")
-	f.StringSliceVar(&o.watchNamespaces, "watch-namespaces", splitEnv("IMAGE_UPDATER_WATCH_NAMESPACES"), "namespaces whose Applications ImageUpdaters may select (* = all; default: the ImageUpdater's own)")
+	f.StringSliceVar(&o.watchNamespaces, "watch-namespaces", controllerEnvList("IMAGE_UPDATER_WATCH_NAMESPACES"), "namespaces whose Applications ImageUpdaters may select (* = all; default: the ImageUpdater's own)")
 	f.StringVar(&o.healthProbeAddr, "health-probe-bind-address", envOr("IMAGE_UPDATER_HEALTH_PROBE_BIND_ADDRESS", ":8081"), "address serving /healthz and /readyz (0 disables)")
-	f.StringVar(&o.metricsAddr, "metrics-bind-address", envOr("IMAGE_UPDATER_METRICS_BIND_ADDRESS", ":8443"), "address serving /metrics (0 disables)")
+	f.StringVar(&o.metricsAddr, "metrics-bind-address", envOr("IMAGE_UPDATER_METRICS_BIND_ADDRESS", ":8080"), "address serving /metrics (0 disables)")
 	f.BoolVar(&o.leaderElection, "leader-election", envOr("IMAGE_UPDATER_LEADER_ELECTION", "") == "true", "elect a leader among replicas")
 	f.BoolVar(&o.disableKubeEvents, "disable-kube-events", envOr("IMAGE_UPDATER_KUBE_EVENTS", "") == "false", "do not record ImagesUpdated Events on Applications")
 	f.BoolVar(&o.legacyAnnotations, "legacy-annotations", false, "also manage every Application with an image-list annotation (v0.x mode)")
@@ -62,22 +63,12 @@ func registerControllerFlags(f *pflag.FlagSet, o *controllerOptions) {
 	f.IntVar(&o.kubeBurst, "kube-api-burst", 100, "Kubernetes API request burst")
 }
 
-func splitEnv(key string) []string {
-	if v := envOr(key, ""); v != "" {
-		return splitComma(v)
-	}
-	return nil
-}
-
-func splitComma(s string) []string {
+// controllerEnvList reads a comma-separated list from the environment.
+func controllerEnvList(key string) []string {
 	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ',' {
-			if p := s[start:i]; p != "" {
-				out = append(out, p)
-			}
-			start = i + 1
+	for _, p := range strings.Split(envOr(key, ""), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
 		}
 	}
 	return out
