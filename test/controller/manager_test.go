@@ -2,6 +2,8 @@ package controller_test
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"testing"
 	"time"
 
@@ -25,7 +27,8 @@ func TestManagerReconcilesAndRecordsEvents(t *testing.T) {
 	web := f.push(t, "team/web", "1.0.0", "1.4.0")
 	f.createApp(t, helmApp(ns, "web", []argocd.HelmParameter{{Name: "image.tag", Value: "1.0.0"}}, web+":1.0.0"))
 	f.engine.WatchNamespaces = []string{ns}
-	mgr, err := controller.NewManager(f.kube.Config, f.engine, controller.ManagerOptions{HealthProbeBindAddress: "0", MetricsBindAddress: "0"})
+	probeAddr := freeAddr(t)
+	mgr, err := controller.NewManager(f.kube.Config, f.engine, controller.ManagerOptions{HealthProbeBindAddress: probeAddr, MetricsBindAddress: "0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,6 +55,16 @@ func TestManagerReconcilesAndRecordsEvents(t *testing.T) {
 	if iu.Status.ApplicationsMatched != 1 || condition(&iu, v1alpha1.ConditionReady).Status != metav1.ConditionTrue {
 		t.Errorf("status: %+v", iu.Status)
 	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		waitFor(t, path, func() bool {
+			resp, err := http.Get("http://" + probeAddr + path)
+			if err != nil {
+				return false
+			}
+			resp.Body.Close()
+			return resp.StatusCode == http.StatusOK
+		})
+	}
 	waitFor(t, "ImagesUpdated event", func() bool {
 		var list eventsv1.EventList
 		if err := f.kube.Client.List(context.Background(), &list, client.InNamespace(ns)); err != nil {
@@ -77,4 +90,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
 }
