@@ -96,9 +96,11 @@ func (e *Engine) forNamespaces(nss []string, list func(...client.ListOption) err
 // claims maps each application to the other ImageUpdaters (namespace/name,
 // sorted) that select it.
 func (e *Engine) claims(ctx context.Context, self *v1alpha1.ImageUpdater, apps []argocd.Application) (map[target.AppRef][]string, error) {
-	nss := e.namespaces(self.Namespace)
-	if nss != nil && !slices.Contains(nss, self.Namespace) {
-		nss = append(slices.Clone(nss), self.Namespace)
+	// Without watched namespaces an ImageUpdater sees only its own
+	// namespace; with them, one anywhere may select the same applications.
+	nss := []string{self.Namespace}
+	if len(e.WatchNamespaces) > 0 {
+		nss = nil
 	}
 	var ius []v1alpha1.ImageUpdater
 	err := e.forNamespaces(nss, func(opts ...client.ListOption) error {
@@ -118,9 +120,6 @@ func (e *Engine) claims(ctx context.Context, self *v1alpha1.ImageUpdater, apps [
 		if other.Namespace == self.Namespace && other.Name == self.Name {
 			continue
 		}
-		if other.Namespace != self.Namespace && len(e.WatchNamespaces) == 0 {
-			continue // each sees only its own namespace
-		}
 		matches, _ := target.MatchApplications(&other.Spec, apps)
 		for _, m := range matches {
 			ref := target.AppRef{Namespace: m.App.Namespace, Name: m.App.Name}
@@ -133,31 +132,20 @@ func (e *Engine) claims(ctx context.Context, self *v1alpha1.ImageUpdater, apps [
 	return out, nil
 }
 
-// RunOnce reconciles every ImageUpdater in the watched namespaces (all
-// when none are set) once, with a fresh registry cycle.
+// RunOnce reconciles every ImageUpdater (in any namespace; --watch-namespaces
+// limits the Applications they select) once, with a fresh registry cycle.
 func (e *Engine) RunOnce(ctx context.Context) error {
 	e.init()
 	e.cycles.fresh()
-	var nss []string
-	if len(e.WatchNamespaces) > 0 && !slices.Contains(e.WatchNamespaces, "*") {
-		nss = e.WatchNamespaces
-	}
-	var ius []v1alpha1.ImageUpdater
-	err := e.forNamespaces(nss, func(opts ...client.ListOption) error {
-		var list v1alpha1.ImageUpdaterList
-		if err := e.Client.List(ctx, &list, opts...); err != nil {
-			return fmt.Errorf("listing image updaters: %w", err)
-		}
-		ius = append(ius, list.Items...)
-		return nil
-	})
-	if err != nil {
-		return err
+	var list v1alpha1.ImageUpdaterList
+	if err := e.Client.List(ctx, &list); err != nil {
+		return fmt.Errorf("listing image updaters: %w", err)
 	}
 	var errs []error
-	for i := range ius {
-		if _, err := e.ReconcileImageUpdater(ctx, &ius[i]); err != nil {
-			errs = append(errs, fmt.Errorf("imageupdater %s: %w", key(ius[i].Namespace, ius[i].Name), err))
+	for i := range list.Items {
+		iu := &list.Items[i]
+		if _, err := e.ReconcileImageUpdater(ctx, iu); err != nil {
+			errs = append(errs, fmt.Errorf("imageupdater %s: %w", key(iu.Namespace, iu.Name), err))
 		}
 	}
 	return joinErrs(errs)

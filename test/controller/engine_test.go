@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -100,6 +101,13 @@ func (f *fixture) createIU(t *testing.T, ns, name string, spec v1alpha1.ImageUpd
 	if err := f.kube.Client.Create(context.Background(), iu); err != nil {
 		t.Fatal(err)
 	}
+	// The API server is shared by the package's tests: leave no
+	// ImageUpdater behind for cluster-wide passes of later tests.
+	t.Cleanup(func() {
+		if err := f.kube.Client.Delete(context.Background(), iu); err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("deleting ImageUpdater: %v", err)
+		}
+	})
 	return iu
 }
 
@@ -319,6 +327,32 @@ func TestLegacyAnnotationsAndOtherNamespaces(t *testing.T) {
 		t.Errorf("other-b not updated through useAnnotations: %+v %+v", a.Spec.Source.Helm.Parameters, out.Decisions)
 	}
 	if iu.Status.ApplicationsMatched != 1 {
+		t.Errorf("status: %+v", iu.Status)
+	}
+}
+
+// TestRunOnceReconcilesEveryImageUpdater runs the --once pass: every
+// ImageUpdater gets a status, whatever its namespace.
+func TestRunOnceReconcilesEveryImageUpdater(t *testing.T) {
+	f := setupEngine(t)
+	ns := f.kube.Namespace(t)
+	home := f.kube.Namespace(t)
+	web := f.push(t, "team/web", "1.0.0", "1.0.2")
+	f.createApp(t, helmApp(ns, "web", []argocd.HelmParameter{{Name: "image.tag", Value: "1.0.0"}}, web+":1.0.0"))
+	f.engine.WatchNamespaces = []string{ns}
+	spec := v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "web", Images: []v1alpha1.ImageConfig{{Alias: "web", ImageName: web}}}}}
+	f.createIU(t, home, "once", spec)
+	if err := f.engine.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if a := f.app(t, ns, "web"); param(a, "image.tag") != "1.0.2" {
+		t.Errorf("not updated: %+v", a.Spec.Source.Helm.Parameters)
+	}
+	var iu v1alpha1.ImageUpdater
+	if err := f.kube.Client.Get(context.Background(), types.NamespacedName{Namespace: home, Name: "once"}, &iu); err != nil {
+		t.Fatal(err)
+	}
+	if iu.Status.LastCheckedAt == nil || iu.Status.ApplicationsMatched != 1 {
 		t.Errorf("status: %+v", iu.Status)
 	}
 }
