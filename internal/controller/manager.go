@@ -14,6 +14,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -100,6 +101,8 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 	err = ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.ImageUpdater{}).
 		WithEventFilter(predicate.GenerationChangedPredicate{}).
+		// A process may build more than one manager (tests, restarts).
+		WithOptions(crcontroller.Options{SkipNameValidation: ptr(true)}).
 		Complete(&Reconciler{Engine: engine})
 	if err != nil {
 		return nil, fmt.Errorf("creating ImageUpdater controller: %w", err)
@@ -165,3 +168,5 @@ func (l *legacyLoop) Start(ctx context.Context) error {
 		}
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
