@@ -113,16 +113,25 @@ func newRunCmd() *cobra.Command {
 	var interval time.Duration
 	var hooks webhookFlags
 	var apiF apiFlags
+	ctrl := &controllerOptions{common: o}
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run update cycles: on a GitOps repository (--repo) or as a controller",
-		Long: `run keeps images up to date. With --repo it works on a GitOps repository
-without a cluster: it reads the Argo CD Application manifests in it, checks
-the registries, and commits the changes (one commit per branch and cycle).`,
+		Long: `run keeps images up to date.
+
+With --repo it works on a GitOps repository without a cluster: it reads the
+Argo CD Application (and ImageUpdater) manifests in it, checks the registries,
+and commits the changes (one commit per branch and cycle).
+
+Without --repo it is the in-cluster controller: it reconciles ImageUpdater
+objects (and, with --legacy-annotations, every Application carrying the
+image-list annotation), writes back into the Application or to Git, and keeps
+status, Events and metrics.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.repo == "" {
-				return withCode(ExitUsage, fmt.Errorf("the in-cluster controller is not available in this build; use --repo to run on a GitOps repository"))
+				ctrl.once, ctrl.dryRun, ctrl.interval = once, dryRun, interval
+				return runController(cmd.Context(), ctrl, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			r, err := o.runner(cmd.ErrOrStderr(), dryRun)
 			if err != nil {
@@ -134,6 +143,7 @@ the registries, and commits the changes (one commit per branch and cycle).`,
 	f := cmd.Flags()
 	hooks.register(f)
 	apiF.register(f)
+	registerControllerFlags(f, ctrl)
 	f.BoolVar(&once, "once", false, "run one cycle and exit")
 	f.BoolVar(&dryRun, "dry-run", false, "plan and print, but do not commit")
 	f.DurationVar(&interval, "interval", envDuration("IMAGE_UPDATER_INTERVAL", 2*time.Minute), "time between cycles")
