@@ -50,6 +50,9 @@ type ManagerOptions struct {
 	// LeaderElection enables leader election in LeaderElectionNamespace.
 	LeaderElection          bool
 	LeaderElectionNamespace string
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election
+	// (zero: controller-runtime's defaults of 15 s, 10 s and 2 s).
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// DisableEvents turns off ImagesUpdated Events.
 	DisableEvents bool
 	// Legacy, when set, also runs the v0.x annotation selection every
@@ -71,6 +74,9 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "imagepilot-controller",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		LeaseDuration:           nonZero(o.LeaseDuration),
+		RenewDeadline:           nonZero(o.RenewDeadline),
+		RetryPeriod:             nonZero(o.RetryPeriod),
 	}
 	// Applications are cached only in the watched namespaces;
 	// ImageUpdaters in every namespace.
@@ -170,3 +176,11 @@ func (l *legacyLoop) Start(ctx context.Context) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// nonZero returns a pointer to d, or nil (the default) when d is zero.
+func nonZero(d time.Duration) *time.Duration {
+	if d == 0 {
+		return nil
+	}
+	return &d
+}
