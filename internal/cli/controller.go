@@ -46,6 +46,11 @@ type controllerOptions struct {
 	matchAppLabel     string
 	kubeQPS           float32
 	kubeBurst         int
+
+	// hooks and api are run's --enable-webhook/--webhook-* and --api-port
+	// flags (nil: off).
+	hooks *webhookFlags
+	api   *apiFlags
 }
 
 // registerControllerFlags registers the controller-only flags on f.
@@ -108,6 +113,9 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 		DisableEvents: o.disableKubeEvents, Legacy: legacy,
 	})
 	if err != nil {
+		return err
+	}
+	if err := o.addControllerTriggers(mgr, engine, legacy, logger); err != nil {
 		return err
 	}
 	logger.InfoContext(ctx, "starting controller", "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces, "legacyAnnotations", o.legacyAnnotations)
@@ -200,6 +208,7 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger) (*cont
 	gw.Layout = writeback.Layout{ControllerNamespace: o.common.namespace}
 	return &controller.Engine{
 		Client:          direct,
+		Direct:          direct,
 		Resolver:        access.NewResolver(conf, kube.SecretGetter{Reader: direct}),
 		Registry:        rc,
 		ArgoCD:          &writeback.ArgoCDWriter{Client: direct, DryRun: o.dryRun, Logger: logger},

@@ -131,6 +131,7 @@ status, Events and metrics.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if o.repo == "" {
 				ctrl.once, ctrl.dryRun, ctrl.interval = once, dryRun, interval
+				ctrl.hooks, ctrl.api = &hooks, &apiF
 				return runController(cmd.Context(), ctrl, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
 			r, err := o.runner(cmd.ErrOrStderr(), dryRun)

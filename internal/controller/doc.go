@@ -12,4 +12,11 @@
 //
 // When two ImageUpdaters select the same Application, both report the
 // conflict in their status and only the first by name updates it.
+//
+// Pushes (webhooks) and the trigger API run filtered passes (RunFor) over
+// the targets they name, across every ImageUpdater and the legacy
+// selection, with fresh tag listings of those repositories; the rest of the
+// interval's passes reuse the fresh listings. Holds live on the Application
+// in the HoldsAnnotation and pin images before planning, as repo mode's
+// holds file does. Passes and hold changes take turns on one mutex.
 package controller

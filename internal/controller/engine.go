@@ -26,6 +26,9 @@ type EventSink func(app *argocd.Application, message string)
 type Engine struct {
 	// Client reads ImageUpdaters and Applications and patches status.
 	Client client.Client
+	// Direct reads and patches without a cache: hold annotations and the
+	// status written by triggered passes. Nil uses Client.
+	Direct client.Client
 	// Resolver maps images to registries and credentials.
 	Resolver *access.Resolver
 	// Registry is the long-lived registry client.
@@ -55,6 +58,9 @@ type Engine struct {
 
 	once   sync.Once
 	cycles *cycles
+	// passMu lets one pass (or hold change) run at a time: the reconciler,
+	// the legacy loop, webhooks and the trigger API take turns.
+	passMu sync.Mutex
 }
 
 // Outcome is the result of one pass over a set of applications.
@@ -103,6 +109,14 @@ func (o Outcome) Counts() (updated, skipped, errored int) {
 	return updated, skipped, errored + len(o.Problems)
 }
 
+// direct returns the uncached client.
+func (e *Engine) direct() client.Client {
+	if e.Direct != nil {
+		return e.Direct
+	}
+	return e.Client
+}
+
 func (e *Engine) init() {
 	e.once.Do(func() {
 		now := e.Now
@@ -130,13 +144,15 @@ func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.App
 		dep := target.DeployedState(apps[t.App], t)
 		items = append(items, updater.Item{Target: t, Current: updater.Current{Tag: dep.Tag, Digest: dep.Digest, Live: dep.Live}})
 	}
-	planner := &updater.Planner{Registry: access.NewView(e.Resolver, e.cycles.get()), Concurrency: e.Concurrency, Logger: e.Logger}
+	holdProblems := applyHolds(items, apps)
+	planner := &updater.Planner{Registry: e.cycles.view(e.Resolver), Concurrency: e.Concurrency, Logger: e.Logger}
 	out.Decisions = planner.Plan(ctx, items)
 	e.logPlanned(ctx, out.Decisions)
 	if e.ArgoCD != nil {
 		out.ArgoCD = e.ArgoCD.Apply(ctx, out.Decisions)
 	}
 	out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
+	out.Problems = append(holdProblems, out.Problems...)
 	e.recordEvents(out, apps)
 	return out
 }

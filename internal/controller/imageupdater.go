@@ -17,41 +17,52 @@ import (
 // from being written; image-level failures are in the Outcome and status.
 func (e *Engine) ReconcileImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdater) (Outcome, error) {
 	e.init()
-	apps, err := e.listApplications(ctx, iu.Namespace)
+	e.passMu.Lock()
+	defer e.passMu.Unlock()
+	sel, err := e.selectImageUpdater(ctx, iu)
 	if err != nil {
 		return Outcome{}, err
 	}
-	owners, err := e.claims(ctx, iu, apps)
-	if err != nil {
-		return Outcome{}, err
-	}
-	matches, problems := target.MatchApplications(&iu.Spec, apps)
-	selected := map[target.AppRef]*argocd.Application{}
-	var targets []target.Target
-	var conflicts []string
-	for _, m := range matches {
-		ref := target.AppRef{Namespace: m.App.Namespace, Name: m.App.Name}
-		if others := owners[ref]; len(others) > 0 {
-			conflicts = append(conflicts, fmt.Sprintf("application %s is also selected by ImageUpdater %s", ref, others[0]))
-			if others[0] < key(iu.Namespace, iu.Name) {
-				continue // the first by name acts
-			}
-		}
-		selected[ref] = m.App
-		ts, errs := target.TargetsFor(&iu.Spec, m.RefIndex, m.App)
-		targets = append(targets, ts...)
-		problems = append(problems, errs...)
-	}
-	out := e.process(ctx, selected, targets)
-	out.Applications = len(matches)
-	out.Problems = append(problems, out.Problems...)
-	out.Conflicts = conflicts
+	out := e.process(ctx, sel.apps, sel.targets)
+	out.Applications = sel.matched
+	out.Problems = append(sel.problems, out.Problems...)
+	out.Conflicts = sel.conflicts
 	for _, p := range out.Problems {
 		e.Logger.ErrorContext(ctx, "configuration problem", "imageupdater", key(iu.Namespace, iu.Name), "error", p)
 	}
 	e.logSummary(ctx, out, "imageupdater", key(iu.Namespace, iu.Name))
-	e.recordMetrics(iu, out, len(targets))
-	return out, e.patchStatus(ctx, iu, out, len(targets))
+	e.recordMetrics(iu, out, len(sel.targets))
+	return out, e.patchStatus(ctx, iu, out, len(sel.targets))
+}
+
+// selectImageUpdater collects the applications and targets an ImageUpdater
+// acts on (an application another ImageUpdater also selects goes to the
+// first by name).
+func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdater) (selection, error) {
+	apps, err := e.listApplications(ctx, iu.Namespace)
+	if err != nil {
+		return selection{}, err
+	}
+	owners, err := e.claims(ctx, iu, apps)
+	if err != nil {
+		return selection{}, err
+	}
+	matches, problems := target.MatchApplications(&iu.Spec, apps)
+	sel := selection{apps: map[target.AppRef]*argocd.Application{}, matched: len(matches), problems: problems}
+	for _, m := range matches {
+		ref := target.AppRef{Namespace: m.App.Namespace, Name: m.App.Name}
+		if others := owners[ref]; len(others) > 0 {
+			sel.conflicts = append(sel.conflicts, fmt.Sprintf("application %s is also selected by ImageUpdater %s", ref, others[0]))
+			if others[0] < key(iu.Namespace, iu.Name) {
+				continue // the first by name acts
+			}
+		}
+		sel.apps[ref] = m.App
+		ts, errs := target.TargetsFor(&iu.Spec, m.RefIndex, m.App)
+		sel.targets = append(sel.targets, ts...)
+		sel.problems = append(sel.problems, errs...)
+	}
+	return sel, nil
 }
 
 func key(ns, name string) string { return ns + "/" + name }

@@ -63,33 +63,44 @@ func (l *Legacy) Matches(app *argocd.Application) bool {
 // in the watched namespaces (all when none are set).
 func (e *Engine) RunLegacy(ctx context.Context, l *Legacy) (Outcome, error) {
 	e.init()
-	// With no watched namespaces, "" lists every namespace.
-	apps, err := e.listApplications(ctx, "")
+	e.passMu.Lock()
+	defer e.passMu.Unlock()
+	sel, err := e.selectLegacy(ctx, l)
 	if err != nil {
 		return Outcome{}, err
 	}
-	selected := map[target.AppRef]*argocd.Application{}
-	var targets []target.Target
-	var problems []error
+	out := e.process(ctx, sel.apps, sel.targets)
+	out.Problems = append(sel.problems, out.Problems...)
+	for _, p := range out.Problems {
+		e.Logger.ErrorContext(ctx, "configuration problem", "error", p)
+	}
+	e.logSummary(ctx, out, "mode", "legacy-annotations")
+	return out, nil
+}
+
+// selectLegacy collects the applications and targets the legacy selection
+// takes.
+func (e *Engine) selectLegacy(ctx context.Context, l *Legacy) (selection, error) {
+	// With no watched namespaces, "" lists every namespace.
+	apps, err := e.listApplications(ctx, "")
+	if err != nil {
+		return selection{}, err
+	}
+	sel := selection{apps: map[target.AppRef]*argocd.Application{}}
 	for i := range apps {
 		app := &apps[i]
 		if !l.Matches(app) {
 			continue
 		}
 		ref := target.AppRef{Namespace: app.Namespace, Name: app.Name}
-		selected[ref] = app
+		sel.apps[ref] = app
 		ts, errs := target.FromAnnotations(ref, app.Annotations)
 		for j := range ts {
 			target.ChooseSource(app, &ts[j])
 		}
-		targets = append(targets, ts...)
-		problems = append(problems, errs...)
+		sel.targets = append(sel.targets, ts...)
+		sel.problems = append(sel.problems, errs...)
 	}
-	out := e.process(ctx, selected, targets)
-	out.Problems = append(problems, out.Problems...)
-	for _, p := range out.Problems {
-		e.Logger.ErrorContext(ctx, "configuration problem", "error", p)
-	}
-	e.logSummary(ctx, out, "mode", "legacy-annotations")
-	return out, nil
+	sel.matched = len(sel.apps)
+	return sel, nil
 }
