@@ -73,7 +73,9 @@ func formatHolds(hs []holds.Hold) (string, error) {
 		return "", nil
 	}
 	hs = slices.Clone(hs)
-	sort.Slice(hs, func(i, j int) bool { return hs[i].Application+"\x00"+hs[i].Image < hs[j].Application+"\x00"+hs[j].Image })
+	sort.Slice(hs, func(i, j int) bool {
+		return hs[i].Application+"\x00"+hs[i].Image < hs[j].Application+"\x00"+hs[j].Image
+	})
 	data, err := json.Marshal(hs)
 	if err != nil {
 		return "", fmt.Errorf("encoding holds: %w", err)
