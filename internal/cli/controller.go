@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -94,7 +95,9 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	engine, err := o.engine(cfg, logger)
+	reg := &scopedRegisterer{Registerer: crmetrics.Registry}
+	defer reg.unregisterAll()
+	engine, err := o.engine(cfg, logger, reg)
 	if err != nil {
 		return err
 	}
@@ -169,7 +172,7 @@ func (o *controllerOptions) restConfig() (*rest.Config, error) {
 // secrets, argocd and git writers over an uncached client (the manager
 // replaces Client with its cached one for reads of ImageUpdaters and
 // Applications).
-func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger) (*controller.Engine, error) {
+func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger, reg prometheus.Registerer) (*controller.Engine, error) {
 	scheme, err := controller.Scheme()
 	if err != nil {
 		return nil, err
@@ -182,7 +185,7 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger) (*cont
 	if err != nil {
 		return nil, err
 	}
-	m, err := metrics.New(crmetrics.Registry)
+	m, err := metrics.New(reg)
 	if err != nil {
 		return nil, err
 	}
@@ -220,4 +223,37 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger) (*cont
 		DryRun:          o.dryRun,
 		Logger:          logger,
 	}, nil
+}
+
+// scopedRegisterer registers metrics for one controller run and removes
+// them when it ends, so a process can run the controller more than once
+// (tests, restarts) on controller-runtime's registry.
+type scopedRegisterer struct {
+	prometheus.Registerer
+	registered []prometheus.Collector
+}
+
+// Register registers c and remembers it.
+func (s *scopedRegisterer) Register(c prometheus.Collector) error {
+	if err := s.Registerer.Register(c); err != nil {
+		return err
+	}
+	s.registered = append(s.registered, c)
+	return nil
+}
+
+// MustRegister registers cs, panicking on errors as prometheus does.
+func (s *scopedRegisterer) MustRegister(cs ...prometheus.Collector) {
+	for _, c := range cs {
+		if err := s.Register(c); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func (s *scopedRegisterer) unregisterAll() {
+	for _, c := range s.registered {
+		s.Registerer.Unregister(c)
+	}
+	s.registered = nil
 }
