@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,7 @@ type childSettings struct {
 	QPS         float32
 	Burst       int
 	Concurrency int
+	CPUProfile  string
 }
 
 // passResult is one measured pass.
@@ -62,7 +64,7 @@ func runPasses(ctx context.Context, cfg config, k *kubeEnv, reg *benchRegistry, 
 	defer os.RemoveAll(dir)
 	settings := filepath.Join(dir, "settings.json")
 	err = writeJSON(settings, childSettings{Kube: accessOf(k.config), Registry: reg.host, Namespace: ns, Legacy: cfg.legacy,
-		QPS: float32(cfg.qps), Burst: cfg.burst, Concurrency: cfg.workers})
+		QPS: float32(cfg.qps), Burst: cfg.burst, Concurrency: cfg.workers, CPUProfile: cfg.profile})
 	if err != nil {
 		return childResult{}, err
 	}
@@ -100,6 +102,13 @@ func runChild(ctx context.Context, settingsPath string, stdout io.Writer) error 
 	if err != nil {
 		return err
 	}
+	if s.CPUProfile != "" {
+		stop, err := startProfile(s.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	for range 2 {
 		kubeCount.take()
 		if _, err := registryCounts(s.Registry); err != nil {
@@ -126,6 +135,20 @@ func runChild(ctx context.Context, settingsPath string, stdout io.Writer) error 
 	}
 	res.PeakKiB = procStatusKiB("VmHWM")
 	return json.NewEncoder(stdout).Encode(res)
+}
+
+// startProfile writes a CPU profile to path until the returned function
+// runs.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 func childEngine(s childSettings, kubeCount *counter) (*controller.Engine, *controller.Legacy, error) {

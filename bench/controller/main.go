@@ -34,6 +34,7 @@ type config struct {
 	qps      float64
 	burst    int
 	workers  int
+	profile  string
 }
 
 func main() {
@@ -49,6 +50,7 @@ func main() {
 	flag.Float64Var(&cfg.qps, "qps", 50, "Kubernetes client QPS of the measured process (--kube-api-qps; negative: unlimited)")
 	flag.IntVar(&cfg.burst, "burst", 100, "Kubernetes client burst (--kube-api-burst)")
 	flag.IntVar(&cfg.workers, "concurrency", 10, "images checked at once (--max-concurrent-apps)")
+	flag.StringVar(&cfg.profile, "cpuprofile", "", "write the measured process's CPU profile of the last -apps count here")
 	flag.Parse()
 	ctx := context.Background()
 	if *child != "" {
