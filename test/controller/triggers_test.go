@@ -219,6 +219,10 @@ func TestControllerTriggerAPIHoldsAndReleases(t *testing.T) {
 	if err != nil || len(stored) != 1 || stored[0].Application != ns+"/web" || stored[0].Version != "1.0.0" || stored[0].By != "oncall" {
 		t.Fatalf("annotation %q: %+v %v", app.Annotations[controller.HoldsAnnotation], stored, err)
 	}
+	if iu := f.imageUpdater(t, ns, "updater"); len(iu.Status.RecentUpdates) == 0 || iu.Status.RecentUpdates[0].NewVersion != "1.0.0" ||
+		!strings.Contains(iu.Status.RecentUpdates[0].Message, "held at 1.0.0") {
+		t.Errorf("recentUpdates after the hold: %+v", iu.Status.RecentUpdates)
+	}
 	set, err := c.Holds(ctx)
 	if err != nil || len(set.Holds) != 1 || set.Holds[0].Image != "web" {
 		t.Fatalf("holds: %+v %v", set, err)
