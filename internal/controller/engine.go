@@ -78,9 +78,8 @@ type Outcome struct {
 	Conflicts []string
 }
 
-// Counts returns the images updated, skipped and in error (write-back
-// failures and configuration problems count as errors).
-func (o Outcome) Counts() (updated, skipped, errored int) {
+// failedApps names the applications whose write-back failed.
+func (o Outcome) failedApps() map[string]bool {
 	failed := map[string]bool{}
 	for _, r := range o.ArgoCD {
 		if r.Err != nil {
@@ -94,6 +93,13 @@ func (o Outcome) Counts() (updated, skipped, errored int) {
 			}
 		}
 	}
+	return failed
+}
+
+// Counts returns the images updated, skipped and in error (write-back
+// failures and configuration problems count as errors).
+func (o Outcome) Counts() (updated, skipped, errored int) {
+	failed := o.failedApps()
 	for _, d := range o.Decisions {
 		switch {
 		case d.Action == updater.ActionError:

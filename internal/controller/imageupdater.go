@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+	"sync"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -43,11 +45,17 @@ func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdat
 	if err != nil {
 		return selection{}, err
 	}
-	owners, err := e.claims(ctx, iu, apps)
+	matches, problems := target.MatchApplications(&iu.Spec, apps)
+	// Conflicts matter only for the applications this one selects: match
+	// the other ImageUpdaters against those alone.
+	selected := make([]argocd.Application, 0, len(matches))
+	for _, m := range matches {
+		selected = append(selected, *m.App)
+	}
+	owners, err := e.claims(ctx, iu, selected)
 	if err != nil {
 		return selection{}, err
 	}
-	matches, problems := target.MatchApplications(&iu.Spec, apps)
 	sel := selection{apps: map[target.AppRef]*argocd.Application{}, matched: len(matches), problems: problems}
 	for _, m := range matches {
 		ref := target.AppRef{Namespace: m.App.Namespace, Name: m.App.Name}
@@ -79,7 +87,39 @@ func (e *Engine) namespaces(ns string) []string {
 	return e.WatchNamespaces
 }
 
+// passApps memoises Application lists for one RunOnce pass, so every
+// ImageUpdater of the pass shares one list per namespace set (the manager
+// reads from its cache anyway).
+type passApps struct {
+	mu    sync.Mutex
+	lists map[string][]argocd.Application
+}
+
+type passAppsKey struct{}
+
+func withPassApps(ctx context.Context) context.Context {
+	return context.WithValue(ctx, passAppsKey{}, &passApps{lists: map[string][]argocd.Application{}})
+}
+
 func (e *Engine) listApplications(ctx context.Context, ns string) ([]argocd.Application, error) {
+	memo, _ := ctx.Value(passAppsKey{}).(*passApps)
+	if memo == nil {
+		return e.listApplicationsUncached(ctx, ns)
+	}
+	key := strings.Join(e.namespaces(ns), ",") + "|" + fmt.Sprint(e.namespaces(ns) == nil)
+	memo.mu.Lock()
+	defer memo.mu.Unlock()
+	if apps, ok := memo.lists[key]; ok {
+		return slices.Clone(apps), nil
+	}
+	apps, err := e.listApplicationsUncached(ctx, ns)
+	if err == nil {
+		memo.lists[key] = apps
+	}
+	return slices.Clone(apps), err
+}
+
+func (e *Engine) listApplicationsUncached(ctx context.Context, ns string) ([]argocd.Application, error) {
 	var out []argocd.Application
 	err := e.forNamespaces(e.namespaces(ns), func(opts ...client.ListOption) error {
 		var list argocd.ApplicationList
@@ -148,6 +188,7 @@ func (e *Engine) claims(ctx context.Context, self *v1alpha1.ImageUpdater, apps [
 func (e *Engine) RunOnce(ctx context.Context) error {
 	e.init()
 	e.cycles.fresh()
+	ctx = withPassApps(ctx)
 	var list v1alpha1.ImageUpdaterList
 	if err := e.Client.List(ctx, &list); err != nil {
 		return fmt.Errorf("listing image updaters: %w", err)

@@ -45,19 +45,7 @@ func (e *Engine) patchStatus(ctx context.Context, iu *v1alpha1.ImageUpdater, o O
 
 // recentUpdates groups the written updates by alias, image and version.
 func recentUpdates(o Outcome, now metav1.Time) []v1alpha1.RecentUpdate {
-	failed := map[string]bool{}
-	for _, r := range o.ArgoCD {
-		if r.Err != nil {
-			failed[r.App.String()] = true
-		}
-	}
-	for _, g := range o.Git {
-		if g.Err != nil {
-			for _, d := range g.Applied {
-				failed[d.Target.App.String()] = true
-			}
-		}
-	}
+	failed := o.failedApps()
 	index := map[string]int{}
 	var out []v1alpha1.RecentUpdate
 	for _, d := range o.Decisions {
