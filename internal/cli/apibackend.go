@@ -16,6 +16,8 @@ import (
 	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/target"
+	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
 // repoBackend serves the trigger API from repo mode; cycles, holds and
@@ -31,33 +33,40 @@ var _ api.Backend = repoBackend{}
 func (b repoBackend) Check(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	rep, err := b.r.RunFor(ctx, func(t target.Target) bool {
-		appOK := req.Application == "" || req.Application == t.App.Name || req.Application == t.App.String()
-		imgOK := req.Image == "" || req.Image == t.Image.Alias || req.Image == t.Image.Name || req.Image == t.Image.FullName()
-		return appOK && imgOK
-	})
+	rep, err := b.r.RunFor(ctx, checkMatcher(req))
 	if err != nil {
 		return api.CheckResult{}, err
 	}
-	return apiResult(rep), nil
+	return apiCheckResult(rep.Decisions, rep.Groups, rep.Problems), nil
 }
 
-func apiResult(rep repomode.Report) api.CheckResult {
+// checkMatcher accepts the targets a check request names: the application
+// by name or namespace/name, the image by alias, name or full name.
+func checkMatcher(req api.CheckRequest) func(target.Target) bool {
+	return func(t target.Target) bool {
+		appOK := req.Application == "" || req.Application == t.App.Name || req.Application == t.App.String()
+		imgOK := req.Image == "" || req.Image == t.Image.Alias || req.Image == t.Image.Name || req.Image == t.Image.FullName()
+		return appOK && imgOK
+	}
+}
+
+// apiCheckResult turns a cycle's outcome into the API's answer.
+func apiCheckResult(decisions []updater.Decision, groups []writeback.GroupResult, problems []error) api.CheckResult {
 	res := api.CheckResult{Decisions: []api.Decision{}}
-	for _, d := range rep.Decisions {
+	for _, d := range decisions {
 		res.Decisions = append(res.Decisions, api.Decision{
 			Application: d.Target.App.String(), Image: d.Target.Image.Key(), Action: string(d.Action),
 			From: d.Current.Tag, To: d.NewValue(), Reason: d.Reason,
 		})
 	}
-	for _, g := range rep.Groups {
+	for _, g := range groups {
 		c := api.Commit{Repository: g.RepoURL, Branch: g.Branch, Commit: g.Commit}
 		if g.Err != nil {
 			c.Error = g.Err.Error()
 		}
 		res.Commits = append(res.Commits, c)
 	}
-	for _, p := range rep.Problems {
+	for _, p := range problems {
 		res.Problems = append(res.Problems, p.Error())
 	}
 	return res

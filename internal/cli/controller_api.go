@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,7 +16,6 @@ import (
 	"github.com/imagepilot/imagepilot/internal/api"
 	"github.com/imagepilot/imagepilot/internal/controller"
 	"github.com/imagepilot/imagepilot/internal/holds"
-	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/webhook"
 )
 
@@ -31,7 +31,7 @@ var _ api.Backend = controllerBackend{}
 
 // Check runs a pass limited to the request's application and image.
 func (b controllerBackend) Check(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
-	out, err := b.engine.RunFor(ctx, b.legacy, checkMatcher(req))
+	out, err := b.engine.RunFor(ctx, b.legacy, controller.Match(checkMatcher(req)))
 	if err != nil && len(out.Decisions) == 0 {
 		return api.CheckResult{}, err
 	}
@@ -42,40 +42,14 @@ func (b controllerBackend) Check(ctx context.Context, req api.CheckRequest) (api
 	return res, nil
 }
 
-// checkMatcher accepts the targets a check request names: the application
-// by name or namespace/name, the image by alias, name or full name.
-func checkMatcher(req api.CheckRequest) controller.Match {
-	return func(t target.Target) bool {
-		appOK := req.Application == "" || req.Application == t.App.Name || req.Application == t.App.String()
-		imgOK := req.Image == "" || req.Image == t.Image.Alias || req.Image == t.Image.Name || req.Image == t.Image.FullName()
-		return appOK && imgOK
-	}
-}
-
 func outcomeResult(o controller.Outcome) api.CheckResult {
-	res := api.CheckResult{Decisions: []api.Decision{}}
-	for _, d := range o.Decisions {
-		res.Decisions = append(res.Decisions, api.Decision{
-			Application: d.Target.App.String(), Image: d.Target.Image.Key(), Action: string(d.Action),
-			From: d.Current.Tag, To: d.NewValue(), Reason: d.Reason,
-		})
-	}
-	for _, g := range o.Git {
-		c := api.Commit{Repository: g.RepoURL, Branch: g.Branch, Commit: g.Commit}
-		if g.Err != nil {
-			c.Error = g.Err.Error()
-		}
-		res.Commits = append(res.Commits, c)
-	}
+	problems := slices.Clone(o.Problems)
 	for _, r := range o.ArgoCD {
 		if r.Err != nil {
-			res.Problems = append(res.Problems, r.Err.Error())
+			problems = append(problems, r.Err)
 		}
 	}
-	for _, p := range o.Problems {
-		res.Problems = append(res.Problems, p.Error())
-	}
-	return res
+	return apiCheckResult(o.Decisions, o.Git, problems)
 }
 
 // Holds lists the holds of the watched Applications.

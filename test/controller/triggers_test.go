@@ -1,7 +1,6 @@
 package controller_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,24 +24,6 @@ import (
 	"github.com/imagepilot/imagepilot/test/infra"
 )
 
-// syncBuffer is a bytes.Buffer safe for a writer goroutine and a reader.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // triggerFixture is a kube-apiserver and a registry for `imagepilot run`
 // as a controller.
 func triggerFixture(t *testing.T, opts infra.RegistryOptions) *fixture {
@@ -55,7 +35,7 @@ func triggerFixture(t *testing.T, opts infra.RegistryOptions) *fixture {
 
 // startController runs `imagepilot run` (controller mode) with args until
 // the test ends; it returns the log.
-func startController(t *testing.T, f *fixture, ns string, args ...string) *syncBuffer {
+func startController(t *testing.T, f *fixture, ns string, args ...string) *infra.SyncBuffer {
 	t.Helper()
 	conf := filepath.Join(t.TempDir(), "registries.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf("registries:\n- name: test\n  prefix: %s\n  api_url: %s\n", f.reg.Host, f.reg.URL)), 0o644); err != nil {
@@ -66,7 +46,7 @@ func startController(t *testing.T, f *fixture, ns string, args ...string) *syncB
 		"--health-probe-bind-address", "0", "--metrics-bind-address", "0"}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var out, errOut syncBuffer
+	var out, errOut infra.SyncBuffer
 	go func() { done <- cli.Execute(ctx, all, &out, &errOut) }()
 	t.Cleanup(func() {
 		cancel()

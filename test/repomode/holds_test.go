@@ -79,7 +79,7 @@ func TestTriggerAPI(t *testing.T) {
 	t.Setenv("IMAGEPILOT_API_TOKEN", "s3cret-token")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var out, errOut syncBuffer
+	var out, errOut infra.SyncBuffer
 	go func() {
 		done <- cli.Execute(ctx, append([]string{"run", "--api-port", fmt.Sprint(port), "--interval", "0"}, e.flags()...), &out, &errOut)
 	}()

@@ -26,7 +26,7 @@ func TestRegistryNotificationDrivesCommit(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var out, errOut syncBuffer
+	var out, errOut infra.SyncBuffer
 	go func() {
 		done <- cli.Execute(ctx, append([]string{"run", "--enable-webhook", "--webhook-port", fmt.Sprint(port), "--interval", "0"}, e.flags()...), &out, &errOut)
 	}()
