@@ -114,4 +114,3 @@ func FuzzCheckRequest(f *testing.F) {
 		}
 	})
 }
-
