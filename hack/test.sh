@@ -36,6 +36,14 @@ if [[ -x hack/verify-generated.sh ]] || [[ -f hack/verify-generated.sh ]]; then
   bash hack/verify-generated.sh
 fi
 
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [[ -n "$unformatted" ]]; then
+  echo "gofmt needed on:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+
 log "go vet"
 go vet ./...
 
