@@ -74,9 +74,10 @@ func StartGitHTTP(t testing.TB, opts GitHTTPOptions) *GitHTTPServer {
 	})
 	srv := httptest.NewUnstartedServer(handler)
 	if opts.TLS {
-		ca := GitNewTestCA(t)
-		s.CAPEM = ca.CAPEM
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.ServerCert}, MinVersion: tls.VersionTLS12}
+		ca := NewTestCA(t)
+		_, _, pair := ca.ServerCert(t)
+		s.CAPEM = ca.PEM
+		srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 		srv.StartTLS()
 	} else {
 		srv.Start()

@@ -52,7 +52,7 @@ type RegistryOptions struct {
 	Auth RegistryAuth
 	// Username and Password for Basic and Token (default user / secret).
 	Username, Password string
-	// TLS serves https with a certificate from a fresh RegistryCA.
+	// TLS serves https with a certificate from a fresh TestCA.
 	TLS bool
 	// TokenLifetime is the bearer token lifetime (default 5 minutes).
 	TokenLifetime time.Duration
@@ -72,7 +72,7 @@ type Registry struct {
 	// Proxy counts requests and injects faults.
 	Proxy *FaultProxy
 	// CA is set with TLS.
-	CA *RegistryCA
+	CA *TestCA
 	// Token is set with RegistryToken.
 	Token *TokenServer
 	// Username and Password are the accepted credentials (Basic, Token).
@@ -111,7 +111,7 @@ func StartRegistry(t testing.TB, opts RegistryOptions) *Registry {
 	cfg := r.baseConfig(t)
 	if opts.TLS {
 		scheme = "https"
-		r.CA = NewRegistryCA(t)
+		r.CA = NewTestCA(t)
 		certPEM, keyPEM, pair := r.CA.ServerCert(t)
 		proxyCert = &pair
 		cfg["http"].(map[string]any)["tls"] = map[string]any{

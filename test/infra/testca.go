@@ -14,8 +14,8 @@ import (
 	"time"
 )
 
-// RegistryCA is a throw-away certificate authority for TLS tests.
-type RegistryCA struct {
+// TestCA is a throw-away certificate authority for TLS tests.
+type TestCA struct {
 	// PEM is the CA certificate, for ca_data or SSL_CERT_FILE.
 	PEM []byte
 	// Pool trusts only this CA.
@@ -25,8 +25,8 @@ type RegistryCA struct {
 	key  *ecdsa.PrivateKey
 }
 
-// NewRegistryCA creates a CA valid for a day.
-func NewRegistryCA(t testing.TB) *RegistryCA {
+// NewTestCA creates a CA valid for a day; registries and Git servers in tests use it.
+func NewTestCA(t testing.TB) *TestCA {
 	t.Helper()
 	key := regKey(t)
 	tmpl := &x509.Certificate{
@@ -45,12 +45,12 @@ func NewRegistryCA(t testing.TB) *RegistryCA {
 	cert, _ := x509.ParseCertificate(der)
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
-	return &RegistryCA{PEM: regPEM("CERTIFICATE", der), Pool: pool, cert: cert, key: key}
+	return &TestCA{PEM: regPEM("CERTIFICATE", der), Pool: pool, cert: cert, key: key}
 }
 
 // ServerCert issues a certificate for 127.0.0.1 and localhost; it returns
 // the certificate and key as PEM and as a tls.Certificate.
-func (ca *RegistryCA) ServerCert(t testing.TB) (certPEM, keyPEM []byte, pair tls.Certificate) {
+func (ca *TestCA) ServerCert(t testing.TB) (certPEM, keyPEM []byte, pair tls.Certificate) {
 	t.Helper()
 	key := regKey(t)
 	tmpl := &x509.Certificate{
