@@ -120,7 +120,9 @@ func splitConstraint(s string) (image, constraint string, found bool) {
 		nameEnd = i
 	}
 	slash := strings.LastIndex(s[:nameEnd], "/")
-	colon := strings.Index(s[slash+1:], ":")
+	// The separating colon belongs to the name part: a colon after a
+	// character names cannot hold (a space, say) does not split.
+	colon := strings.Index(s[slash+1:nameEnd], ":")
 	if colon < 0 {
 		return s, "", false
 	}
@@ -138,6 +140,7 @@ func (s *Spec) normalise() error {
 	} else if !hostPattern.MatchString(host) {
 		return fmt.Errorf("invalid registry host %q", host)
 	}
+	host = strings.ToLower(host) // host names are case-insensitive; webhooks and registries.conf compare lower case
 	if host == "index.docker.io" || host == "registry-1.docker.io" {
 		host = DockerHub
 	}

@@ -22,6 +22,7 @@ func TestParse(t *testing.T) {
 		{"nginx:1.25@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", Spec{Name: "nginx", Registry: "docker.io", Repository: "library/nginx", Constraint: "1.25", Digest: "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"}},
 		{"my/alias=quay.io/a/b", Spec{Alias: "my/alias", Name: "quay.io/a/b", Registry: "quay.io", Repository: "a/b"}},
 		{"  spaced = nginx:latest  ", Spec{Alias: "spaced", Name: "nginx", Registry: "docker.io", Repository: "library/nginx", Constraint: "latest"}},
+		{"Registry.Example.COM/team/app:1.x", Spec{Name: "Registry.Example.COM/team/app", Registry: "registry.example.com", Repository: "team/app", Constraint: "1.x"}},
 		{"registry.example.com:8443/a/b/c:1.0 || 2.0", Spec{Name: "registry.example.com:8443/a/b/c", Registry: "registry.example.com:8443", Repository: "a/b/c", Constraint: "1.0 || 2.0"}},
 	}
 	for _, tt := range tests {
@@ -40,7 +41,7 @@ func TestParse(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	for _, in := range []string{
 		"", "=nginx", "-bad=nginx", "Nginx", "nginx:", "a=", "ghcr.io/", "ghcr.io//x",
-		"nginx@sha256:short", "bad host!/x/y", "x=ghcr.io/Org/app",
+		"nginx@sha256:short", "bad host!/x/y", "x=ghcr.io/Org/app", "0 :000/",
 	} {
 		t.Run(in, func(t *testing.T) {
 			if _, err := Parse(in); !errors.Is(err, ErrInvalid) {
