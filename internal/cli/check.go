@@ -99,11 +99,11 @@ func (o *checkOptions) run(ctx context.Context, image string, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	resolver, client, err := o.clients(logger, prometheus.NewRegistry())
+	rc, err := o.clients(logger, prometheus.NewRegistry(), nil)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	res, err := o.choose(ctx, resolver, client, spec, pol)
+	res, err := o.choose(ctx, rc.resolver, rc.client, spec, pol)
 	if err != nil {
 		return err
 	}

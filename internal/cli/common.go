@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/credentials"
 	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/registryconf"
@@ -56,17 +57,24 @@ func (f *registryFlags) loadConf() (*registryconf.Config, error) {
 	return conf, nil
 }
 
-// clients builds the resolver and registry client.
-func (f *registryFlags) clients(logger *slog.Logger, reg prometheus.Registerer) (*access.Resolver, *registry.Client, error) {
+// registryClients are what every mode needs to read registries.
+type registryClients struct {
+	resolver *access.Resolver
+	client   *registry.Client
+	metrics  *metrics.Metrics
+}
+
+// clients builds the resolver (Kubernetes Secrets through secrets, nil
+// outside a cluster), the registry client and the metrics on reg.
+func (f *registryFlags) clients(logger *slog.Logger, reg prometheus.Registerer, secrets credentials.SecretGetter) (registryClients, error) {
 	conf, err := f.loadConf()
 	if err != nil {
-		return nil, nil, err
+		return registryClients{}, err
 	}
 	m, err := metrics.New(reg)
 	if err != nil {
-		return nil, nil, err
+		return registryClients{}, err
 	}
-	resolver := access.NewResolver(conf, nil)
 	lookup := func(host, repo string) registryconf.Registry {
 		r := conf.Lookup(host, repo)
 		if f.rateLimit > 0 {
@@ -74,9 +82,12 @@ func (f *registryFlags) clients(logger *slog.Logger, reg prometheus.Registerer) 
 		}
 		return r
 	}
-	client, err := registry.New(registry.WithResolver(lookup), registry.WithMetrics(m), registry.WithLogger(logger))
+	client, err := registry.New(registry.WithResolver(lookup), registry.WithMetrics(m), registry.WithLogger(logger), registry.WithUserAgent(userAgent()))
 	if err != nil {
-		return nil, nil, err
+		return registryClients{}, err
 	}
-	return resolver, client, nil
+	return registryClients{resolver: access.NewResolver(conf, secrets), client: client, metrics: m}, nil
 }
+
+// userAgent identifies imagepilot to registries.
+func userAgent() string { return "imagepilot/" + version }

@@ -16,12 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/controller"
 	"github.com/imagepilot/imagepilot/internal/kube"
-	"github.com/imagepilot/imagepilot/internal/metrics"
-	"github.com/imagepilot/imagepilot/internal/registry"
-	"github.com/imagepilot/imagepilot/internal/registryconf"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
@@ -181,22 +177,7 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	conf, err := o.common.loadConf()
-	if err != nil {
-		return nil, err
-	}
-	m, err := metrics.New(reg)
-	if err != nil {
-		return nil, err
-	}
-	lookup := func(host, repo string) registryconf.Registry {
-		r := conf.Lookup(host, repo)
-		if o.common.rateLimit > 0 {
-			r.Limit = o.common.rateLimit
-		}
-		return r
-	}
-	rc, err := registry.New(registry.WithResolver(lookup), registry.WithMetrics(m), registry.WithLogger(logger))
+	rc, err := o.common.clients(logger, reg, kube.SecretGetter{Reader: direct})
 	if err != nil {
 		return nil, err
 	}
@@ -212,11 +193,11 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger, reg pr
 	return &controller.Engine{
 		Client:          direct,
 		Direct:          direct,
-		Resolver:        access.NewResolver(conf, kube.SecretGetter{Reader: direct}),
-		Registry:        rc,
+		Resolver:        rc.resolver,
+		Registry:        rc.client,
 		ArgoCD:          &writeback.ArgoCDWriter{Client: direct, DryRun: o.dryRun, Logger: logger},
 		Git:             gw,
-		Metrics:         m,
+		Metrics:         rc.metrics,
 		Interval:        o.interval,
 		WatchNamespaces: o.watchNamespaces,
 		Concurrency:     o.common.concurrency,

@@ -53,7 +53,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if err != nil {
 		return nil, err
 	}
-	resolver, client, err := o.clients(logger, prometheus.NewRegistry())
+	rc, err := o.clients(logger, prometheus.NewRegistry(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	w.Layout = writeback.Layout{ControllerNamespace: o.namespace}
 	return &repomode.Runner{
 		RepoURL: o.repo, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
-		Credentials: creds, Git: mgr, Registry: client, Resolver: resolver, Writer: w,
+		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
 		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, Logger: logger,
 	}, nil
 }
