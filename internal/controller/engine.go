@@ -86,12 +86,8 @@ func (o Outcome) failedApps() map[string]bool {
 			failed[r.App.String()] = true
 		}
 	}
-	for _, g := range o.Git {
-		if g.Err != nil {
-			for _, d := range g.Applied {
-				failed[d.Target.App.String()] = true
-			}
-		}
+	for ref := range writeback.FailedApps(o.Git) {
+		failed[ref.String()] = true
 	}
 	return failed
 }

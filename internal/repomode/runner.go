@@ -61,19 +61,17 @@ type Report struct {
 
 // Counts returns the numbers of images updated, skipped and in error.
 func (r Report) Counts() (updated, skipped, errored int) {
+	failed := writeback.FailedApps(r.Groups)
 	for _, d := range r.Decisions {
-		switch d.Action {
-		case updater.ActionUpdate:
-			updated++
-		case updater.ActionSkip:
-			skipped++
-		case updater.ActionError:
+		switch {
+		case d.Action == updater.ActionError:
 			errored++
-		}
-	}
-	for _, g := range r.Groups {
-		if g.Err != nil {
-			errored += len(g.Changes)
+		case d.Action == updater.ActionSkip:
+			skipped++
+		case failed[d.Target.App]:
+			errored++ // planned, but the write-back failed
+		default:
+			updated++
 		}
 	}
 	return updated, skipped, errored + len(r.Problems)

@@ -73,6 +73,21 @@ type GroupResult struct {
 	Err error
 }
 
+// FailedApps names the applications whose changes are in a failed group:
+// their updates did not reach the repository.
+func FailedApps(groups []GroupResult) map[target.AppRef]bool {
+	failed := map[target.AppRef]bool{}
+	for _, g := range groups {
+		if g.Err == nil {
+			continue
+		}
+		for _, d := range g.Applied {
+			failed[d.Target.App] = true
+		}
+	}
+	return failed
+}
+
 // Apply writes every git update decision. Decisions of other methods, and
 // non-updates, are ignored.
 func (w *GitWriter) Apply(ctx context.Context, decisions []updater.Decision) []GroupResult {
@@ -114,7 +129,8 @@ type branchGroup struct {
 
 func (w *GitWriter) applyRepo(ctx context.Context, k repoKey, decisions []updater.Decision) []GroupResult {
 	fail := func(err error) []GroupResult {
-		return []GroupResult{{RepoURL: k.url, Applied: nil, Conflicts: nil, Err: err, Changes: changesOf(decisions, w.Layout)}}
+		// Every decision of the repository was to be written and was not.
+		return []GroupResult{{RepoURL: k.url, Applied: decisions, Err: err, Changes: changesOf(decisions, w.Layout)}}
 	}
 	creds, err := w.credentials().GitCredentials(ctx, k.url, k.creds)
 	if err != nil {

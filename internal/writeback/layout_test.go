@@ -1,12 +1,16 @@
 package writeback
 
 import (
+	"context"
 	"errors"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/target"
+	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
 func tgt(t *testing.T, ns, app, wbTarget, sourcePath string) target.Target {
@@ -129,4 +133,21 @@ func FuzzFileFor(f *testing.F) {
 			t.Fatalf("FileFor(%q, %q) = %q escapes the repository", wbTarget, sourcePath, got.Path)
 		}
 	})
+}
+
+func TestUnreachableRepositoryFailsEveryDecision(t *testing.T) {
+	mgr, err := git.NewManager(git.WithCacheDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := tgt(t, "argocd", "web", "", "chart")
+	tg.Source.RepoURL = filepath.Join(t.TempDir(), "missing.git")
+	d := updater.Decision{Item: updater.Item{Target: tg, Current: updater.Current{Tag: "1", Live: true}}, Action: updater.ActionUpdate, NewTag: "2"}
+	res := (&GitWriter{Git: mgr}).Apply(context.Background(), []updater.Decision{d})
+	if len(res) != 1 || res[0].Err == nil || len(res[0].Applied) != 1 {
+		t.Fatalf("results: %+v", res)
+	}
+	if failed := FailedApps(res); !failed[tg.App] {
+		t.Fatalf("FailedApps = %v", failed)
+	}
 }
