@@ -127,7 +127,7 @@ func (r *Repo) attempt(ctx context.Context, req *CommitRequest, res *PushResult)
 	if !changed {
 		return true, nil
 	}
-	rejected, err := r.push(ctx, req, lease)
+	rejected, err := r.push(ctx, req, lease, res.Commit)
 	if err != nil || rejected {
 		return !rejected, err
 	}
@@ -225,18 +225,20 @@ func (r *Repo) commitInvocation(req *CommitRequest, msg string, sess *session) (
 		secrets: r.creds.secrets()}, nil
 }
 
-// push sends HEAD to the branch. rejected reports a push refused because the
-// remote branch moved (retryable); other failures are errors.
-func (r *Repo) push(ctx context.Context, req *CommitRequest, lease string) (rejected bool, err error) {
+// push sends HEAD (the commit sha) to the branch and confirms that the
+// remote took it. rejected reports a push refused because the remote branch
+// moved (retryable); other failures, and a push the remote does not
+// confirm, are errors.
+func (r *Repo) push(ctx context.Context, req *CommitRequest, lease, sha string) (rejected bool, err error) {
 	args := []string{"push", "--porcelain"}
 	if req.AllowForce {
 		args = append(args, "--force-with-lease=refs/heads/"+req.Branch+":"+lease)
 	}
-	args = append(args, "origin", "HEAD:refs/heads/"+req.Branch)
+	args = append(args, "origin", sha+":refs/heads/"+req.Branch)
 	r.m.stats.pushes.Add(1)
 	out, err := r.remote(ctx, r.dir, args...)
 	if err == nil {
-		return false, nil
+		return false, r.confirmPush(ctx, req.Branch, sha, string(out))
 	}
 	var ce *CommandError
 	if errors.As(err, &ce) && IsRetryableRejection(string(out)+"\n"+ce.Stderr) {

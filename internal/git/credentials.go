@@ -55,20 +55,45 @@ func (c Credentials) secrets() []string {
 	return out
 }
 
-// session is the private, short-lived directory holding the credential
-// material of one git command and the environment that points git at it.
+// Environment variables through which the askpass helper receives the
+// HTTPS credentials. They are set on the git child process only (never in
+// its arguments, never in a file) and inherited by git's own helpers.
+const (
+	askpassUserEnv = "IMAGEPILOT_ASKPASS_USERNAME"
+	askpassPassEnv = "IMAGEPILOT_ASKPASS_PASSWORD"
+)
+
+// askpassScript answers git's prompts from the environment. It holds no
+// secret, so a process killed with -9 leaves nothing sensitive in it.
+const askpassScript = "#!/bin/sh\ncase \"$1\" in\n[Uu]sername*) printf '%s' \"$" + askpassUserEnv +
+	"\" ;;\n*) printf '%s' \"$" + askpassPassEnv + "\" ;;\nesac\n"
+
+// sessionPrefix names the session directories under os.TempDir();
+// sessionLockName is the file each live session holds a flock on, so that a
+// sweep can tell a live session from one whose process died.
+const (
+	sessionPrefix   = "imagepilot-git-"
+	sessionLockName = ".imagepilot-session.lock"
+)
+
+// session is the private, short-lived directory holding the material of one
+// git command (askpass helper, SSH key and known_hosts, TLS files) and the
+// environment that points git at it. Passwords stay in secretEnv, never in
+// the directory.
 type session struct {
-	dir string
-	env []string
+	dir       string
+	lock      *os.File
+	env       []string
+	secretEnv []string
 }
 
 // newSession materialises creds into a fresh 0700 directory. Close removes it.
 func newSession(creds Credentials) (*session, error) {
-	dir, err := os.MkdirTemp("", "imagepilot-git-")
+	dir, lock, err := lockedSessionDir()
 	if err != nil {
-		return nil, fmt.Errorf("create credential directory: %w", err)
+		return nil, err
 	}
-	s := &session{dir: dir}
+	s := &session{dir: dir, lock: lock}
 	if err := s.materialise(creds); err != nil {
 		_ = s.Close()
 		return nil, err
@@ -76,12 +101,45 @@ func newSession(creds Credentials) (*session, error) {
 	return s, nil
 }
 
+// lockedSessionDir creates a session directory and holds the flock of its
+// lock file. It retries when a concurrent sweep removed the directory between
+// its creation and the flock.
+func lockedSessionDir() (string, *os.File, error) {
+	for range 5 {
+		dir, err := os.MkdirTemp("", sessionPrefix)
+		if err != nil {
+			return "", nil, fmt.Errorf("create credential directory: %w", err)
+		}
+		path := filepath.Join(dir, sessionLockName)
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			continue // swept between MkdirTemp and OpenFile
+		}
+		if err := flockWait(f); err != nil {
+			_ = f.Close()
+			_ = os.RemoveAll(dir)
+			return "", nil, fmt.Errorf("lock credential directory: %w", err)
+		}
+		if sameFile(f, path) {
+			return dir, f, nil
+		}
+		_ = f.Close() // a sweep removed it before we held the lock
+	}
+	return "", nil, fmt.Errorf("create credential directory: removed repeatedly while being created")
+}
+
 // Close removes the session directory and everything in it.
 func (s *session) Close() error {
 	if s == nil || s.dir == "" {
 		return nil
 	}
-	if err := os.RemoveAll(s.dir); err != nil {
+	err := os.RemoveAll(s.dir)
+	if s.lock != nil {
+		_ = s.lock.Close()
+		s.lock = nil
+	}
+	if err != nil {
 		return fmt.Errorf("remove credential directory: %w", err)
 	}
 	return nil
@@ -97,27 +155,19 @@ func (s *session) materialise(c Credentials) error {
 	return s.setupTLS(c)
 }
 
-// setupAskpass writes a GIT_ASKPASS script that prints the user name or the
-// password from 0600 files, depending on git's prompt.
+// setupAskpass installs the GIT_ASKPASS helper, which prints the user name
+// or the password from the git process's environment depending on git's
+// prompt.
 func (s *session) setupAskpass(c Credentials) error {
 	if c.Username == "" && c.Password == "" {
 		return nil
 	}
-	user, err := s.writeFile("username", []byte(c.Username))
-	if err != nil {
-		return err
-	}
-	pass, err := s.writeFile("password", []byte(c.Password))
-	if err != nil {
-		return err
-	}
-	script := "#!/bin/sh\ncase \"$1\" in\n[Uu]sername*) cat " + shellQuote(user) +
-		" ;;\n*) cat " + shellQuote(pass) + " ;;\nesac\n"
 	path := filepath.Join(s.dir, "askpass")
-	if err := os.WriteFile(path, []byte(script), 0o700); err != nil {
+	if err := os.WriteFile(path, []byte(askpassScript), 0o700); err != nil {
 		return fmt.Errorf("write askpass helper: %w", err)
 	}
 	s.env = append(s.env, "GIT_ASKPASS="+path)
+	s.secretEnv = append(s.secretEnv, askpassUserEnv+"="+c.Username, askpassPassEnv+"="+c.Password)
 	return nil
 }
 

@@ -11,6 +11,13 @@ var (
 	// ErrInvalidArgument means a branch, revision, path or URL was refused
 	// before running git.
 	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrBusy means a working copy stayed in use by another cycle or
+	// process for the whole lock timeout (see BusyError).
+	ErrBusy = errors.New("working copy busy")
+	// ErrPushNotConfirmed means git reported a push as done but the remote
+	// branch does not contain the pushed commit (a hook or proxy dropped
+	// it): the change did not reach the remote.
+	ErrPushNotConfirmed = errors.New("push not confirmed by the remote")
 	// ErrClosed means the Repo was used after Close.
 	ErrClosed = errors.New("repository handle closed")
 )

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Manager owns the working copies under a cache directory and serialises
@@ -45,7 +46,9 @@ func NewManager(opts ...Option) (*Manager, error) {
 	if err := os.MkdirAll(o.cacheDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create git cache directory: %w", err)
 	}
-	return &Manager{opts: o, locks: map[string]chan struct{}{}}, nil
+	m := &Manager{opts: o, locks: map[string]chan struct{}{}}
+	m.sweepSessions()
+	return m, nil
 }
 
 // Stats returns a snapshot of the counters.
@@ -79,8 +82,11 @@ func (m *Manager) workDir(remote string) string {
 }
 
 // Open returns the working copy of the repository at rawURL, cloning it the
-// first time. It blocks until no other user holds the repository (or ctx
-// ends); the caller must Close the Repo to release it. User information in
+// first time. It waits until no other goroutine or process holds the
+// working copy, at most the lock timeout (then the error wraps ErrBusy) and
+// never past ctx; the caller must Close the Repo to release it. Under a
+// Lease of the same working copy (ctx from Manager.Lease) it reuses the
+// lease's lock. User information in
 // rawURL is moved into the credentials (when creds has none) and never stored
 // in the working copy's configuration.
 func (m *Manager) Open(ctx context.Context, rawURL string, creds Credentials) (*Repo, error) {
@@ -93,7 +99,12 @@ func (m *Manager) Open(ctx context.Context, rawURL string, creds Credentials) (*
 		creds.Password, _ = userinfo.Password()
 	}
 	dir := m.workDir(remote)
-	release, err := m.lock(ctx, dir)
+	var release func()
+	if l := leaseFor(ctx, m, dir); l != nil {
+		release, err = l.use(ctx)
+	} else {
+		release, err = m.lock(ctx, dir)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +116,10 @@ func (m *Manager) Open(ctx context.Context, rawURL string, creds Credentials) (*
 	return r, nil
 }
 
-// lock takes the per-directory lock, honouring ctx.
+// lock takes the working copy's lock: first against the other goroutines of
+// this Manager, then (flock on "<dir>.lock") against every other process and
+// Manager sharing the cache directory. The whole wait is bounded by the lock
+// timeout and ctx.
 func (m *Manager) lock(ctx context.Context, dir string) (func(), error) {
 	m.mu.Lock()
 	ch, ok := m.locks[dir]
@@ -114,11 +128,26 @@ func (m *Manager) lock(ctx context.Context, dir string) (func(), error) {
 		m.locks[dir] = ch
 	}
 	m.mu.Unlock()
+	start := time.Now()
+	t := time.NewTimer(m.opts.lockTimeout)
+	defer t.Stop()
 	select {
 	case ch <- struct{}{}:
-		var once sync.Once
-		return func() { once.Do(func() { <-ch }) }, nil
+	case <-t.C:
+		return nil, errBusyInProcess(dir, time.Since(start))
 	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for repository lock: %w", ctx.Err())
+		return nil, fmt.Errorf("wait for working copy lock %s: %w", dir, ctx.Err())
 	}
+	fl, err := lockFile(ctx, dir, m.opts.lockTimeout-time.Since(start))
+	if err != nil {
+		<-ch
+		return nil, err
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			fl.release()
+			<-ch
+		})
+	}, nil
 }

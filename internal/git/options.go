@@ -24,6 +24,7 @@ type options struct {
 	backoff      time.Duration
 	binary       string
 	hook         func(Command)
+	lockTimeout  time.Duration
 }
 
 // Default settings of a Manager.
@@ -32,6 +33,7 @@ const (
 	DefaultPushAttempts   = 5
 	DefaultCloneDepth     = 1
 	DefaultRetryBackoff   = 200 * time.Millisecond
+	DefaultLockTimeout    = 2 * time.Minute
 	DefaultAuthorName     = "imagepilot"
 	DefaultAuthorEmail    = "imagepilot@noreply.invalid"
 )
@@ -46,6 +48,7 @@ func defaultOptions() options {
 		pushAttempts: DefaultPushAttempts,
 		backoff:      DefaultRetryBackoff,
 		binary:       "git",
+		lockTimeout:  DefaultLockTimeout,
 	}
 }
 
@@ -162,6 +165,19 @@ func WithGitBinary(path string) Option {
 func WithCommandHook(hook func(Command)) Option {
 	return func(o *options) error {
 		o.hook = hook
+		return nil
+	}
+}
+
+// WithLockTimeout bounds how long Open and Lease wait for a working copy
+// that another cycle or process holds (default DefaultLockTimeout); then
+// they fail with an error wrapping ErrBusy.
+func WithLockTimeout(d time.Duration) Option {
+	return func(o *options) error {
+		if d <= 0 {
+			return fmt.Errorf("lock timeout %s is not positive", d)
+		}
+		o.lockTimeout = d
 		return nil
 	}
 }

@@ -55,16 +55,32 @@ func (r *Repo) remote(ctx context.Context, dir string, args ...string) ([]byte, 
 		return nil, err
 	}
 	defer s.Close()
-	return r.run.run(ctx, invocation{dir: dir, args: args, env: s.env, secrets: r.creds.secrets()})
+	return r.run.run(ctx, invocation{dir: dir, args: args, env: s.env, secretEnv: s.secretEnv, secrets: r.creds.secrets()})
 }
 
+// cloneMarker is written into .git once a clone has completed; a directory
+// without it (an interrupted clone, or a copy this version did not make) is
+// cloned again.
+const cloneMarker = "imagepilot-clone-complete"
+
 // ensureClone reuses a valid working copy or clones a new one. A clone goes
-// to a temporary sibling directory first, so an interrupted clone never
-// looks like a working copy.
+// to a temporary sibling directory first and is moved into place with its
+// marker, so an interrupted clone never looks like a working copy; leftovers
+// of interrupted clones are removed here, under the working copy's lock. A
+// working copy is only discarded when git says it is broken, never because
+// ctx was cancelled or the check could not run.
 func (r *Repo) ensureClone(ctx context.Context) error {
-	if r.validWorkingCopy(ctx) {
-		_ = os.Remove(filepath.Join(r.dir, ".git", "index.lock")) // stale: we hold the lock
+	r.removePartialClones()
+	valid, err := r.validWorkingCopy(ctx)
+	if err != nil {
+		return err
+	}
+	if valid {
+		r.removeStaleLocks()
 		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("open working copy: %w", err)
 	}
 	if err := os.RemoveAll(r.dir); err != nil {
 		return fmt.Errorf("remove broken working copy: %w", err)
@@ -80,7 +96,11 @@ func (r *Repo) ensureClone(ctx context.Context) error {
 	}
 	args = append(args, "--", r.url, "wc")
 	if _, err := r.remote(ctx, tmp, args...); err != nil {
-		return fmt.Errorf("clone %s: %w", r.url, err)
+		return fmt.Errorf("clone %s: %w", RedactURL(r.url), err)
+	}
+	marker := filepath.Join(tmp, "wc", ".git", cloneMarker)
+	if err := os.WriteFile(marker, []byte(r.url+"\n"), 0o600); err != nil {
+		return fmt.Errorf("mark clone complete: %w", err)
 	}
 	if err := os.Rename(filepath.Join(tmp, "wc"), r.dir); err != nil {
 		return fmt.Errorf("move clone into place: %w", err)
@@ -89,12 +109,61 @@ func (r *Repo) ensureClone(ctx context.Context) error {
 	return nil
 }
 
-func (r *Repo) validWorkingCopy(ctx context.Context) bool {
-	if _, err := os.Stat(filepath.Join(r.dir, ".git")); err != nil {
-		return false
+// validWorkingCopy reports whether r.dir is a complete working copy. An
+// error (cancellation, a git that could not run or timed out) means "do not
+// know": the caller must keep the directory.
+func (r *Repo) validWorkingCopy(ctx context.Context) (bool, error) {
+	if _, err := os.Stat(filepath.Join(r.dir, ".git", cloneMarker)); err != nil {
+		return false, nil
 	}
 	out, err := r.git(ctx, "rev-parse", "--show-toplevel")
-	return err == nil && filepath.Clean(strings.TrimSpace(string(out))) == filepath.Clean(r.dir)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return false, fmt.Errorf("check working copy: %w", ctxErr)
+		}
+		var ce *CommandError
+		if errors.As(err, &ce) && ce.ExitCode > 0 {
+			return false, nil // git ran and says this is no repository
+		}
+		return false, fmt.Errorf("check working copy: %w", err)
+	}
+	return filepath.Clean(strings.TrimSpace(string(out))) == filepath.Clean(r.dir), nil
+}
+
+// removePartialClones deletes the temporary directories of clones that were
+// interrupted (kill -9 during a clone). The caller holds the lock.
+func (r *Repo) removePartialClones() {
+	parent, prefix := filepath.Dir(r.dir), filepath.Base(r.dir)+".clone-"
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), prefix) {
+			_ = os.RemoveAll(filepath.Join(parent, e.Name()))
+		}
+	}
+}
+
+// staleLockFiles are the lock files in .git a killed git command can leave
+// behind; any of them would make every later command fail.
+var staleLockFiles = []string{"index.lock", "HEAD.lock", "ORIG_HEAD.lock", "FETCH_HEAD.lock",
+	"config.lock", "packed-refs.lock", "shallow.lock"}
+
+// removeStaleLocks deletes lock files left by killed git commands. Only
+// safe because the caller holds the working copy's lock: no git command of
+// ours runs in it.
+func (r *Repo) removeStaleLocks() {
+	gitDir := filepath.Join(r.dir, ".git")
+	for _, name := range staleLockFiles {
+		_ = os.Remove(filepath.Join(gitDir, name))
+	}
+	_ = filepath.WalkDir(filepath.Join(gitDir, "refs"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".lock") {
+			_ = os.Remove(path)
+		}
+		return nil
+	})
 }
 
 // shallow reports whether the working copy has truncated history.

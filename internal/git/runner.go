@@ -22,6 +22,8 @@ type Command struct {
 	// Args are the arguments after the git binary.
 	Args []string
 	// Env is the environment entries the package adds to the inherited one.
+	// Entries that carry a secret (the askpass credentials, which reach the
+	// git process through its environment only) appear as NAME=***.
 	Env []string
 }
 
@@ -64,11 +66,14 @@ type runner struct {
 
 // invocation is one git command to run.
 type invocation struct {
-	dir     string
-	args    []string
-	env     []string
-	stdin   io.Reader
-	secrets []string
+	dir  string
+	args []string
+	env  []string
+	// secretEnv is added to the child's environment but never shown to the
+	// hook or logged.
+	secretEnv []string
+	stdin     io.Reader
+	secrets   []string
 }
 
 // baseEnv returns the inherited environment without variables that change
@@ -77,7 +82,7 @@ func baseEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "GIT_") || strings.HasPrefix(name, "LC_") ||
+		if strings.HasPrefix(name, "GIT_") || strings.HasPrefix(name, "IMAGEPILOT_ASKPASS_") || strings.HasPrefix(name, "LC_") ||
 			name == "LANG" || name == "LANGUAGE" || name == "SSH_ASKPASS" || name == "GNUPGHOME" {
 			continue
 		}
@@ -102,7 +107,7 @@ func fixedEnv() []string {
 // run executes inv and returns its standard output.
 func (r *runner) run(ctx context.Context, inv invocation) ([]byte, error) {
 	if r.hook != nil {
-		r.hook(Command{Dir: inv.dir, Args: append([]string(nil), inv.args...), Env: append([]string(nil), inv.env...)})
+		r.hook(Command{Dir: inv.dir, Args: append([]string(nil), inv.args...), Env: hookEnv(inv)})
 	}
 	if r.count != nil {
 		r.count()
@@ -111,7 +116,7 @@ func (r *runner) run(ctx context.Context, inv invocation) ([]byte, error) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, r.binary, inv.args...)
 	cmd.Dir = inv.dir
-	cmd.Env = append(baseEnv(), inv.env...)
+	cmd.Env = append(append(baseEnv(), inv.env...), inv.secretEnv...)
 	cmd.Stdin = inv.stdin
 	configureProcess(cmd)
 	var stdout, stderr bytes.Buffer
@@ -142,6 +147,17 @@ func (r *runner) commandError(ctx context.Context, sub string, err error, stderr
 		stderr = stderr[len(stderr)-maxStderr:]
 	}
 	return &CommandError{Subcommand: sub, ExitCode: code, Stderr: Redact(stderr, secrets...), Err: err}
+}
+
+// hookEnv is the added environment as the command hook sees it: secret
+// values replaced.
+func hookEnv(inv invocation) []string {
+	env := append([]string(nil), inv.env...)
+	for _, kv := range inv.secretEnv {
+		name, _, _ := strings.Cut(kv, "=")
+		env = append(env, name+"="+redacted)
+	}
+	return env
 }
 
 // subcommand returns the first argument that is not a global option.

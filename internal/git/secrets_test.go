@@ -40,8 +40,9 @@ func TestNoCredentialInArgsEnvOrErrors(t *testing.T) {
 	}
 }
 
-func TestSessionFilesArePrivateAndRemoved(t *testing.T) {
-	s, err := newSession(Credentials{Username: "bob", Password: "tok3n", KnownHosts: []byte("h k"), CAData: []byte("ca")})
+func TestSessionFilesArePrivateAndHoldNoPassword(t *testing.T) {
+	const password = "tok3n-value-xyz"
+	s, err := newSession(Credentials{Username: "bob", Password: password, KnownHosts: []byte("h k"), CAData: []byte("ca")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,15 +50,33 @@ func TestSessionFilesArePrivateAndRemoved(t *testing.T) {
 	if err != nil || info.Mode().Perm() != 0o700 {
 		t.Fatalf("session dir mode = %v, %v", info.Mode(), err)
 	}
-	for _, name := range []string{"username", "password", "known_hosts", "ca.pem"} {
+	for _, name := range []string{"known_hosts", "ca.pem", sessionLockName} {
 		fi, err := os.Stat(filepath.Join(s.dir, name))
 		if err != nil || fi.Mode().Perm() != 0o600 {
 			t.Fatalf("%s mode = %v, %v", name, fi, err)
 		}
 	}
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(s.dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(data), password) {
+			t.Fatalf("%s holds the password", e.Name())
+		}
+	}
+	if strings.Contains(strings.Join(s.env, " "), password) {
+		t.Fatal("the visible environment carries the password")
+	}
 	askpass := filepath.Join(s.dir, "askpass")
-	for prompt, want := range map[string]string{"Username for 'https://h': ": "bob", "Password for 'https://bob@h': ": "tok3n"} {
-		out, err := exec.Command(askpass, prompt).Output()
+	for prompt, want := range map[string]string{"Username for 'https://h': ": "bob", "Password for 'https://bob@h': ": password} {
+		cmd := exec.Command(askpass, prompt)
+		cmd.Env = s.secretEnv
+		out, err := cmd.Output()
 		if err != nil || string(out) != want {
 			t.Fatalf("askpass %q = %q, %v", prompt, out, err)
 		}

@@ -17,12 +17,12 @@ var scpLike = regexp.MustCompile(`^(?:[A-Za-z0-9._~-]+@)?[A-Za-z0-9.-]+:[^/\\]`)
 func normaliseURL(raw string) (string, *url.Userinfo, error) {
 	if raw == "" || strings.HasPrefix(raw, "-") || strings.ContainsAny(raw, "\x00\n\r") ||
 		(!strings.Contains(raw, "://") && strings.Contains(raw, "::")) { // transport::address helpers
-		return "", nil, fmt.Errorf("%w: repository URL %q", ErrInvalidArgument, raw)
+		return "", nil, fmt.Errorf("%w: repository URL %q", ErrInvalidArgument, RedactURL(raw))
 	}
 	if strings.Contains(raw, "://") {
 		u, err := url.Parse(raw)
 		if err != nil {
-			return "", nil, fmt.Errorf("%w: repository URL: %s", ErrInvalidArgument, Redact(err.Error()))
+			return "", nil, fmt.Errorf("%w: repository URL %s is not a valid URL", ErrInvalidArgument, RedactURL(raw))
 		}
 		switch u.Scheme {
 		case "https", "http", "ssh", "git", "file":
