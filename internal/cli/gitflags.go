@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -26,6 +27,7 @@ type gitFlags struct {
 	knownHosts              string
 	insecureHostKey         bool
 	caFile                  string
+	lockTimeout             string
 }
 
 func (g *gitFlags) register(f *pflag.FlagSet) {
@@ -36,6 +38,7 @@ func (g *gitFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&g.signingKey, "git-commit-signing-key", envOr("GIT_COMMIT_SIGNING_KEY", ""), "OpenPGP key id, or SSH private key path, to sign commits")
 	f.StringVar(&g.signingMethod, "git-commit-signing-method", envOr("GIT_COMMIT_SIGNING_METHOD", "openpgp"), "openpgp or ssh")
 	f.StringVar(&g.cacheDir, "git-cache-dir", envOr("IMAGEPILOT_GIT_CACHE_DIR", filepath.Join(os.TempDir(), "imagepilot-git")), "directory for the persistent working copies")
+	f.StringVar(&g.lockTimeout, "git-lock-timeout", envOr("IMAGEPILOT_GIT_LOCK_TIMEOUT", git.DefaultLockTimeout.String()), "how long to wait for a working copy another imagepilot process is using before failing as busy")
 	f.StringVar(&g.username, "git-username", envOr("IMAGEPILOT_GIT_USERNAME", ""), "HTTPS user name for the repository")
 	f.StringVar(&g.passwordEnv, "git-password-env", "IMAGEPILOT_GIT_PASSWORD", "name of the environment variable holding the HTTPS password or token")
 	f.StringVar(&g.sshKey, "git-ssh-key", envOr("IMAGEPILOT_GIT_SSH_KEY", ""), "SSH private key file for ssh:// repositories")
@@ -55,7 +58,12 @@ func envOr(key, def string) string {
 // manager builds the Git manager.
 // depth is the clone depth (0 = full history).
 func (g *gitFlags) manager(logger *slog.Logger, depth int) (*git.Manager, error) {
-	opts := []git.Option{git.WithCacheDir(g.cacheDir), git.WithAuthor(g.commitUser, g.commitEmail), git.WithLogger(logger), git.WithCloneDepth(depth)}
+	lockTimeout, err := time.ParseDuration(g.lockTimeout)
+	if err != nil || lockTimeout <= 0 {
+		return nil, fmt.Errorf("--git-lock-timeout %q: want a positive duration such as 2m", g.lockTimeout)
+	}
+	opts := []git.Option{git.WithCacheDir(g.cacheDir), git.WithAuthor(g.commitUser, g.commitEmail), git.WithLogger(logger),
+		git.WithCloneDepth(depth), git.WithLockTimeout(lockTimeout)}
 	if g.signingKey != "" {
 		if g.signingMethod != git.SigningOpenPGP && g.signingMethod != git.SigningSSH {
 			return nil, fmt.Errorf("--git-commit-signing-method %q: want openpgp or ssh", g.signingMethod)

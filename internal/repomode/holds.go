@@ -44,7 +44,7 @@ func applyHolds(items []updater.Item, set holds.Set) {
 func (r *Runner) Holds(ctx context.Context) (holds.Set, error) {
 	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
 	if err != nil {
-		return holds.Set{}, fmt.Errorf("opening repository %s: %w", r.RepoURL, err)
+		return holds.Set{}, fmt.Errorf("opening repository %s: %w", git.RedactURL(r.RepoURL), err)
 	}
 	defer repo.Close()
 	if _, _, err := r.load(ctx, repo); err != nil {
@@ -84,7 +84,7 @@ func (r *Runner) Hold(ctx context.Context, h holds.Hold) (git.PushResult, error)
 			}
 		}
 		if !matched {
-			return false, fmt.Errorf("%w: application %q has no image %q managed from %s", ErrNoSuchImage, h.Application, h.Image, r.RepoURL)
+			return false, fmt.Errorf("%w: application %q has no image %q managed from %s", ErrNoSuchImage, h.Application, h.Image, git.RedactURL(r.RepoURL))
 		}
 		set.Put(h)
 		return true, nil
@@ -108,7 +108,7 @@ func (r *Runner) Release(ctx context.Context, application, image string) (git.Pu
 func (r *Runner) commitHolds(ctx context.Context, msg string, edit func(root string, set *holds.Set, items []updater.Item) (bool, error)) (git.PushResult, error) {
 	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
 	if err != nil {
-		return git.PushResult{}, fmt.Errorf("opening repository %s: %w", r.RepoURL, err)
+		return git.PushResult{}, fmt.Errorf("opening repository %s: %w", git.RedactURL(r.RepoURL), err)
 	}
 	defer repo.Close()
 	rep, _, err := r.load(ctx, repo)

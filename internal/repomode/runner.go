@@ -103,9 +103,16 @@ func (r *Runner) RunOnce(ctx context.Context) (Report, error) {
 // a registry webhook does for the repository that was pushed to.
 func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Report, error) {
 	start := time.Now()
+	// One lock on the working copy for the whole cycle (read, plan, write
+	// back), against other goroutines and other imagepilot processes.
+	ctx, release, err := r.Git.Lease(ctx, r.RepoURL)
+	if err != nil {
+		return Report{}, fmt.Errorf("opening repository %s: %w", git.RedactURL(r.RepoURL), err)
+	}
+	defer release()
 	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
 	if err != nil {
-		return Report{}, fmt.Errorf("opening repository %s: %w", r.RepoURL, err)
+		return Report{}, fmt.Errorf("opening repository %s: %w", git.RedactURL(r.RepoURL), err)
 	}
 	rep, items, err := r.load(ctx, repo)
 	if err != nil {
@@ -122,7 +129,7 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 	}
 	rep.Decisions = planner.Plan(ctx, items)
 	rep.Decisions = r.honourRollbacks(ctx, repo, planner, rep.Decisions)
-	repo.Close() // the writer opens the repository again
+	repo.Close() // the writer opens the repository again, under the same lease
 	rep.Groups = r.Writer.Apply(ctx, rep.Decisions)
 	rep.Duration = time.Since(start)
 	r.logSummary(ctx, rep)
@@ -167,7 +174,7 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	var err error
 	if branch == "" || branch == "HEAD" {
 		if branch, err = repo.DefaultBranch(ctx); err != nil {
-			return rep, nil, fmt.Errorf("default branch of %s: %w", r.RepoURL, err)
+			return rep, nil, fmt.Errorf("default branch of %s: %w", git.RedactURL(r.RepoURL), err)
 		}
 	}
 	rep.Branch = branch
