@@ -246,6 +246,9 @@ func (r *Repo) push(ctx context.Context, req *CommitRequest, lease, sha string) 
 			"repository", Redact(r.url), "branch", req.Branch)
 		return true, nil
 	}
+	if st, ok := parsePushStatus(string(out), "refs/heads/"+req.Branch); ok && st.Summary != "" {
+		return false, fmt.Errorf("push %s: %s: %w", req.Branch, Redact(st.Summary, r.creds.secrets()...), err)
+	}
 	return false, fmt.Errorf("push %s: %w", req.Branch, err)
 }
 
