@@ -148,3 +148,6 @@ func (p *helperProc) waitLine(t *testing.T, timeout time.Duration) string {
 	}
 	return ""
 }
+
+// bgCtx is the context of test cycles run from goroutines.
+func bgCtx() context.Context { return context.Background() }
