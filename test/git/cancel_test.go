@@ -101,3 +101,38 @@ func TestCancelDuringFetchKeepsWorkingCopy(t *testing.T) {
 		t.Fatalf("remote values.yaml = %q", got)
 	}
 }
+
+// TestCancelDuringWorkingCopyCheckKeepsIt: SIGTERM arriving while Open
+// checks the existing working copy is not corruption.
+func TestCancelDuringWorkingCopyCheckKeepsIt(t *testing.T) {
+	srv := infra.StartGitHTTP(t, infra.GitHTTPOptions{})
+	infra.GitBareRepoFromFiles(t, srv.RepoPath("app.git"), "main", map[string]string{"values.yaml": "tag: v1\n"})
+	url := srv.RepoURL("app.git")
+	cache := t.TempDir()
+	first, _ := newManager(t, git.WithCacheDir(cache))
+	if _, err := cycle(t, first, url, git.Credentials{}, setKey("values.yaml", "tag", "v2")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	checks := 0
+	m, _ := newManager(t, git.WithCacheDir(cache), git.WithCommandHook(func(c git.Command) {
+		if len(c.Args) > 0 && c.Args[0] == "rev-parse" {
+			checks++
+			cancel() // the signal arrives while git checks the copy
+		}
+	}))
+	if _, err := m.Open(ctx, url, git.Credentials{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Open = %v, want context.Canceled", err)
+	}
+	if checks == 0 {
+		t.Fatal("Open never checked the working copy")
+	}
+	next, _ := newManager(t, git.WithCacheDir(cache))
+	if _, err := cycle(t, next, url, git.Credentials{}, setKey("values.yaml", "tag", "v3")); err != nil {
+		t.Fatal(err)
+	}
+	if st := next.Stats(); st.Clones != 0 || m.Stats().Clones != 0 {
+		t.Fatalf("cloned again after a cancelled check: next %+v, cancelled %+v", st, m.Stats())
+	}
+}
