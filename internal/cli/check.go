@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strconv"
 	"text/tabwriter"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -126,10 +128,13 @@ func (o *checkOptions) choose(ctx context.Context, resolver *access.Resolver, cl
 		return checkResult{}, err
 	}
 	cycle := client.NewCycle()
-	tags, err := cycle.Tags(ctx, repo, auth)
+	listing, err := cycle.Listing(ctx, repo, auth)
 	if err != nil {
 		return checkResult{}, withCode(ExitRegistry, err)
 	}
+	// Invalid names are offered only so that -v shows them as such; the
+	// policy rules them out before any request.
+	tags := append(slices.Clone(listing.Tags), listing.Invalid...)
 	md := cycle.Metadata(repo, auth)
 	r, err := pol.Choose(ctx, tags, md)
 	if err != nil {
@@ -181,7 +186,7 @@ func (o *checkOptions) print(w io.Writer, res checkResult) error {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "TAG\tELIGIBLE\tVERDICT")
 		for _, v := range res.Verdicts {
-			fmt.Fprintf(tw, "%s\t%t\t%s\n", v.Tag, v.Eligible, v.Reason)
+			fmt.Fprintf(tw, "%s\t%t\t%s\n", displayTag(v), v.Eligible, v.Reason)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -194,4 +199,13 @@ func (o *checkOptions) print(w io.Writer, res checkResult) error {
 	}
 	fmt.Fprintf(w, "%s:%s\n%s\n", res.Image, res.Tag, res.Digest)
 	return nil
+}
+
+// displayTag prints a listed name; one that is not a valid tag is quoted
+// (ASCII only), so control characters cannot reach the terminal.
+func displayTag(v policy.Verdict) string {
+	if policy.ValidTag(v.Tag) {
+		return v.Tag
+	}
+	return strconv.QuoteToASCII(v.Tag)
 }

@@ -32,7 +32,8 @@ type extSource struct {
 func (s *extSource) String() string { return KindExt + ":" + s.path }
 
 // Resolve runs the script, without a shell and without arguments, in the
-// process's environment.
+// process's environment, in a process group of its own: on timeout the
+// whole group is killed, children included.
 func (s *extSource) Resolve(ctx context.Context) (authn.AuthConfig, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -41,6 +42,7 @@ func (s *extSource) Resolve(ctx context.Context) (authn.AuthConfig, error) {
 	cmd := exec.CommandContext(ctx, s.path)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.WaitDelay = scriptWaitDelay
+	ownProcessGroup(cmd)
 	if err := cmd.Run(); err != nil {
 		return authn.AuthConfig{}, s.runError(ctx, err, stderr.String())
 	}

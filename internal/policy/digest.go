@@ -2,13 +2,10 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
-
-// validTag is the OCI distribution grammar for a tag.
-var validTag = regexp.MustCompile(`^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$`)
 
 // digestStrategy follows one (mutable) tag and reports its current digest.
 type digestStrategy struct {
@@ -20,7 +17,7 @@ func newDigestStrategy(constraint string) (strategy, error) {
 	if tag == "" {
 		return nil, invalid("constraint", constraint, "the digest strategy needs the tag to follow", nil)
 	}
-	if !validTag.MatchString(tag) {
+	if !ValidTag(tag) {
 		return nil, invalid("constraint", constraint, "not a valid tag to follow with the digest strategy", nil)
 	}
 	return digestStrategy{tag: tag}, nil
@@ -47,6 +44,17 @@ func (s digestStrategy) choose(ctx context.Context, in chooseInput) (outcome, er
 	digest, err := in.md.Digest(ctx, s.tag)
 	if err != nil {
 		return outcome{}, fmt.Errorf("reading digest of tag %q: %w", s.tag, err)
+	}
+	// The image behind the tag must be for a wanted platform, as for
+	// newest-build (a single image's config and an index's children alike).
+	// The registry caches this per digest, so an unchanged tag costs no
+	// more than the HEAD above.
+	if _, err := in.md.Created(ctx, s.tag, in.platforms); err != nil {
+		if errors.Is(err, ErrNoMatchingPlatform) {
+			winner.Eligible, winner.Reason = false, platformReason(err)
+			return outcome{}, nil
+		}
+		return outcome{}, fmt.Errorf("reading platforms of tag %q: %w", s.tag, err)
 	}
 	return outcome{winner: winner, digest: digest}, nil
 }

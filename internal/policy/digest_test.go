@@ -7,7 +7,14 @@ import (
 )
 
 func TestDigestChoose(t *testing.T) {
-	md := &fakeMetadata{digests: map[string]string{"latest": "sha256:aaa", "stable": "sha256:bbb"}}
+	md := &fakeMetadata{
+		digests: map[string]string{"latest": "sha256:aaa", "stable": "sha256:bbb", "arm": "sha256:ccc", "multi": "sha256:ddd"},
+		images: map[string][]fakeImage{
+			"latest": single(1), "stable": single(2),
+			"arm":   {{platform: linuxARMv7, created: at(3)}},
+			"multi": {{platform: linuxARMv7, created: at(3)}, {platform: linuxARMv6, created: at(3)}},
+		},
+	}
 	tests := []struct {
 		name       string
 		constraint string
@@ -25,7 +32,21 @@ func TestDigestChoose(t *testing.T) {
 			want:       "latest",
 			digest:     "sha256:aaa",
 			reasons:    map[string]string{"stable": `not the followed tag "latest"`, "1.0": `not the followed tag "latest"`},
-			calls:      1,
+			calls:      2, // digest, then the platform check
+		},
+		{
+			name:       "followed tag's single image is for another platform",
+			constraint: "arm",
+			tags:       []string{"latest", "arm"},
+			reasons:    map[string]string{"arm": "no image for the wanted platforms (image is for linux/arm/v7, wanted linux/amd64)"},
+			calls:      2,
+		},
+		{
+			name:       "followed tag's index has no child for the platform",
+			constraint: "multi",
+			tags:       []string{"multi"},
+			reasons:    map[string]string{"multi": "no image for the wanted platforms (index has images for linux/arm/v7, linux/arm/v6, wanted linux/amd64)"},
+			calls:      2,
 		},
 		{
 			name:       "followed tag not listed",
@@ -44,7 +65,7 @@ func TestDigestChoose(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			md.calls = nil
-			p := mustCompile(t, Settings{Strategy: "digest", Constraint: tt.constraint, IgnoreTags: tt.ignore})
+			p := mustCompile(t, Settings{Strategy: "digest", Constraint: tt.constraint, IgnoreTags: tt.ignore, Platforms: []string{"linux/amd64"}})
 			res, err := p.Choose(context.Background(), tt.tags, md)
 			if err != nil {
 				t.Fatal(err)

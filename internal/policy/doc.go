@@ -32,8 +32,10 @@
 //     tag wins, so "v1.2.0" beats "1.2.0". No metadata is read and
 //     Result.Digest stays empty.
 //   - newest-build (alias latest): the tag whose image was created last,
-//     according to Metadata.Created for the wanted platforms (for a
-//     multi-arch index the newest matching child counts). Calls run at most
+//     according to Metadata.Created for the wanted platforms (a single
+//     image's config platform counts as an index child's does; for an
+//     index the newest matching child counts). A tag with no image for the
+//     wanted platforms (ErrNoMatchingPlatform) is ruled out, not an error. Calls run at most
 //     8 at a time. Ties go to the lexically last tag. If the creation time of
 //     any candidate cannot be read, Choose fails: an incomplete view must
 //     never cause an update. Result.Digest is the winner's digest. The
@@ -43,7 +45,11 @@
 //   - digest: follows the tag given as constraint (required). The result is
 //     that tag with its current manifest digest from Metadata.Digest; the
 //     caller updates when the digest differs from the deployed one. If the
-//     tag is not listed (or is filtered out) nothing is found.
+//     tag is not listed, is filtered out, or its image is for none of the
+//     wanted platforms (checked with Metadata.Created) nothing is found.
+//
+// Listed names that are not valid tag references ([ValidTag]) are ruled out
+// before any filter or strategy sees them.
 //
 // # Verdicts
 //

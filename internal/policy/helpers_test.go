@@ -66,13 +66,15 @@ func (f *fakeMetadata) Created(ctx context.Context, tag string, platforms []Plat
 	}
 	var newest time.Time
 	found := false
+	var have []Platform
 	for _, img := range f.images[tag] {
+		have = append(have, img.platform)
 		if img.platform.MatchesAny(platforms) && (!found || img.created.After(newest)) {
 			newest, found = img.created, true
 		}
 	}
 	if !found {
-		return ImageInfo{}, fmt.Errorf("tag %q: platforms %v: %w", tag, platforms, ErrNoMatchingPlatform)
+		return ImageInfo{}, fmt.Errorf("tag %q: %w", tag, &PlatformError{Index: len(have) > 1, Have: have, Want: platforms})
 	}
 	return ImageInfo{Digest: "sha256:" + tag, Created: newest}, nil
 }

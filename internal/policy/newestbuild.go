@@ -69,7 +69,7 @@ func fetchCreated(ctx context.Context, cands []*Verdict, md Metadata, platforms 
 			}
 			info, err := md.Created(gctx, c.Tag, platforms)
 			if errors.Is(err, ErrNoMatchingPlatform) {
-				c.Eligible, c.Reason = false, "no image for the wanted platforms"
+				c.Eligible, c.Reason = false, platformReason(err)
 				return nil
 			}
 			if err != nil {

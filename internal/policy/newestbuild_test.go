@@ -121,7 +121,7 @@ func TestNewestBuildPlatformMismatchRulesTagOut(t *testing.T) {
 	if err != nil || !res.Found || res.Tag != "a" {
 		t.Fatalf("got %+v, %v; want a", res, err)
 	}
-	if v := res.Verdicts[1]; v.Eligible || v.Reason != "no image for the wanted platforms" {
+	if v := res.Verdicts[1]; v.Eligible || v.Reason != "no image for the wanted platforms (image is for linux/arm/v6, wanted linux/arm/v7, linux/amd64)" {
 		t.Fatalf("armv6-only verdict: %+v", v)
 	}
 	only := &fakeMetadata{images: map[string][]fakeImage{"armv6-only": {{platform: linuxARMv6, created: at(7)}}}}

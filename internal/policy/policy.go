@@ -104,8 +104,9 @@ func (p *Policy) Choose(ctx context.Context, tags []string, md Metadata) (Result
 	return res, nil
 }
 
-// filterTags returns one verdict per tag and pointers to those that pass
-// allow-tags and ignore-tags (first occurrence of each non-empty tag only).
+// filterTags returns one verdict per tag and pointers to those that are
+// valid tag references and pass allow-tags and ignore-tags (first
+// occurrence of each tag only).
 func (p *Policy) filterTags(tags []string) ([]Verdict, []*Verdict) {
 	verdicts := make([]Verdict, len(tags))
 	cands := make([]*Verdict, 0, len(tags))
@@ -116,6 +117,8 @@ func (p *Policy) filterTags(tags []string) ([]Verdict, []*Verdict) {
 		switch {
 		case tag == "":
 			v.Reason = "empty tag"
+		case !ValidTag(tag):
+			v.Reason = ReasonInvalidTag
 		case seen[tag]:
 			v.Reason = "duplicate in the tag list"
 		default:

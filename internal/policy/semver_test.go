@@ -95,9 +95,12 @@ func TestSemverChoose(t *testing.T) {
 			},
 		},
 		{
-			name: "same version with build metadata: deterministic either order",
-			tags: []string{"1.2.0+b", "1.2.0+a"},
-			want: "1.2.0+b",
+			name: "build metadata ('+') is no valid tag reference",
+			tags: []string{"1.2.0+b", "1.1.0"},
+			want: "1.1.0",
+			reasons: map[string]string{
+				"1.2.0+b": ReasonInvalidTag,
+			},
 		},
 		{
 			name: "nothing parses",

@@ -18,7 +18,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"golang.org/x/sync/singleflight"
 
-	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/registryconf"
 )
 
@@ -35,7 +34,7 @@ type Client struct {
 	auths *memo[http.RoundTripper]
 
 	tagDigests *ttlCache[string]
-	infos      *lru[policy.ImageInfo]
+	infos      *lru[manifestFacts]
 	infoFlight singleflight.Group
 }
 
@@ -52,7 +51,7 @@ func New(opts ...Option) (*Client, error) {
 		chains:     map[registryconf.Registry]http.RoundTripper{},
 		auths:      newMemo[http.RoundTripper](true),
 		tagDigests: newTTLCache[string](o.metadataCacheSize, o.digestTTL),
-		infos:      newLRU[policy.ImageInfo](o.metadataCacheSize),
+		infos:      newLRU[manifestFacts](o.metadataCacheSize),
 	}, nil
 }
 
@@ -60,9 +59,9 @@ func New(opts ...Option) (*Client, error) {
 // are memoised until it is dropped.
 func (c *Client) NewCycle() *Cycle {
 	return &Cycle{
-		client:  c,
-		tags:    newMemo[[]string](false),
-		digests: newMemo[string](false),
+		client:   c,
+		listings: newMemo[Listing](false),
+		digests:  newMemo[string](false),
 	}
 }
 
@@ -120,7 +119,8 @@ func (c *Client) authenticate(ctx context.Context, reg registryconf.Registry, re
 }
 
 // chain returns the registry's shared base transport: counting, rate
-// limit, retry, HTTP with the registry's TLS settings.
+// limit, retry, a deadline per attempt (body included), HTTP with the
+// registry's TLS settings.
 func (c *Client) chain(reg registryconf.Registry, host string) (http.RoundTripper, error) {
 	c.chainsMu.Lock()
 	defer c.chainsMu.Unlock()
@@ -132,6 +132,7 @@ func (c *Client) chain(reg registryconf.Registry, host string) (http.RoundTrippe
 		return nil, fmt.Errorf("TLS settings: %w", err)
 	}
 	var rt http.RoundTripper = newHTTPTransport(tlsCfg)
+	rt = &deadlineTransport{total: c.opts.requestTimeout, stall: c.opts.stallTimeout, inner: rt}
 	rt = &retryTransport{policy: c.opts.retry, now: c.opts.clock.Now, inner: rt}
 	rt = newLimitTransport(reg.Limit, rt)
 	rt = &countingTransport{registry: host, metrics: c.opts.metrics, inner: rt}

@@ -23,7 +23,13 @@ var (
 	// ErrTransport: any other failure talking to the registry (5xx after
 	// retries, connection errors, malformed or incomplete answers).
 	ErrTransport = errors.New("registry request failed")
-	// ErrNoMatchingPlatform: an index has no child for the wanted platforms.
+	// ErrTimeout: the registry did not answer in time (a request, body
+	// included, or a whole operation such as a paged listing ran past its
+	// bound), or it timed out earlier in the same cycle.
+	ErrTimeout = errors.New("registry did not answer in time")
+	// ErrNoMatchingPlatform: the image behind a tag (a single image's
+	// config, or every child of an index) is for none of the wanted
+	// platforms.
 	ErrNoMatchingPlatform = policy.ErrNoMatchingPlatform
 )
 
@@ -62,6 +68,9 @@ func wrapErr(op string, err error) error {
 
 // classify maps an error to a sentinel kind.
 func classify(err error) error {
+	if errors.Is(err, errRequestTimeout) {
+		return ErrTimeout
+	}
 	var terr *transport.Error
 	if !errors.As(err, &terr) {
 		return ErrTransport

@@ -3,8 +3,6 @@ package registry
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -25,22 +23,59 @@ type repoMetadata struct {
 // Digest returns the digest tag points to now, asked with HEAD once per
 // cycle. The answer also refreshes the tag-to-digest cache used by Created.
 func (m *repoMetadata) Digest(ctx context.Context, tag string) (string, error) {
+	host, err := m.cycle.down.check(m.cycle.client, m.repo)
+	if err != nil {
+		return "", err
+	}
+	d, err := m.digest(ctx, tag)
+	m.cycle.down.note(host, err)
+	return d, err
+}
+
+func (m *repoMetadata) digest(ctx context.Context, tag string) (string, error) {
+	if err := checkTag(m.repo, tag); err != nil {
+		return "", err
+	}
 	t, err := m.cycle.client.target(ctx, m.repo, m.auth)
 	if err != nil {
 		return "", err
 	}
 	return m.cycle.digests.do(ctx, t.key+"|"+tag, func(ctx context.Context) (string, error) {
-		return m.cycle.client.headDigest(ctx, t, tag)
+		return bounded(ctx, m.cycle.client, func(ctx context.Context) (string, error) {
+			return m.cycle.client.headDigest(ctx, t, tag)
+		})
 	})
 }
 
-// Created returns the digest and creation time of tag's image. The digest
-// comes from the tag-to-digest cache while fresh (else one HEAD); image
-// information is fetched once per manifest digest and platform set. For an
-// index only children matching platforms count (all when platforms is
-// empty) and the newest creation time wins; a single image's own platform
-// is not checked.
+// checkTag refuses a tag that is not a valid reference before it can
+// reach a request path.
+func checkTag(repo name.Repository, tag string) error {
+	if policy.ValidTag(tag) {
+		return nil
+	}
+	return &Error{Op: "look up a tag of " + repo.Name(), Kind: ErrNotFound, Err: fmt.Errorf("%s", policy.ReasonInvalidTag)}
+}
+
+// Created returns the digest and creation time of tag's image for the
+// wanted platforms (all when platforms is empty). The digest comes from the
+// tag-to-digest cache while fresh (else one HEAD); what a manifest says is
+// fetched once per digest. A single image counts when the platform in its
+// config matches; an index by its newest matching child. An image for none
+// of the platforms is a *policy.PlatformError (ErrNoMatchingPlatform).
 func (m *repoMetadata) Created(ctx context.Context, tag string, platforms []policy.Platform) (policy.ImageInfo, error) {
+	host, err := m.cycle.down.check(m.cycle.client, m.repo)
+	if err != nil {
+		return policy.ImageInfo{}, err
+	}
+	info, err := m.created(ctx, tag, platforms)
+	m.cycle.down.note(host, err)
+	return info, err
+}
+
+func (m *repoMetadata) created(ctx context.Context, tag string, platforms []policy.Platform) (policy.ImageInfo, error) {
+	if err := checkTag(m.repo, tag); err != nil {
+		return policy.ImageInfo{}, err
+	}
 	c := m.cycle.client
 	t, err := c.target(ctx, m.repo, m.auth)
 	if err != nil {
@@ -48,11 +83,17 @@ func (m *repoMetadata) Created(ctx context.Context, tag string, platforms []poli
 	}
 	digest, ok := c.tagDigests.get(t.key+"|"+tag, c.opts.clock.Now())
 	if !ok {
-		if digest, err = m.Digest(ctx, tag); err != nil {
+		if digest, err = m.digest(ctx, tag); err != nil {
 			return policy.ImageInfo{}, err
 		}
 	}
-	return c.imageInfo(ctx, t, digest, platforms)
+	created, err := bounded(ctx, c, func(ctx context.Context) (time.Time, error) {
+		return c.createdFor(ctx, t, digest, platforms)
+	})
+	if err != nil {
+		return policy.ImageInfo{}, err
+	}
+	return policy.ImageInfo{Digest: digest, Created: created}, nil
 }
 
 // headDigest asks the registry (HEAD) which digest tag points to.
@@ -67,119 +108,128 @@ func (c *Client) headDigest(ctx context.Context, t *target, tag string) (string,
 	return digest, nil
 }
 
-// imageInfo returns the cached information for a manifest digest and
-// platform set, fetching it once (concurrent callers share the fetch).
-func (c *Client) imageInfo(ctx context.Context, t *target, digest string, platforms []policy.Platform) (policy.ImageInfo, error) {
-	key := digest + "|" + platformsKey(platforms)
-	if info, ok := c.infos.get(key); ok {
-		return info, nil
-	}
-	v, err, _ := c.infoFlight.Do(t.repo.Name()+"|"+key, func() (any, error) {
-		if info, ok := c.infos.get(key); ok {
-			return info, nil
-		}
-		created, err := c.fetchCreated(ctx, t, digest, platforms)
-		if err != nil {
-			return policy.ImageInfo{}, err
-		}
-		info := policy.ImageInfo{Digest: digest, Created: created}
-		c.infos.put(key, info)
-		return info, nil
-	})
-	if err != nil {
-		return policy.ImageInfo{}, err
-	}
-	return v.(policy.ImageInfo), nil
+// manifestFacts is what one manifest says that strategies need. Manifests
+// are content-addressed, so facts cached by digest never go stale.
+type manifestFacts struct {
+	// index is true for an image index (manifest list).
+	index bool
+	// created and platform come from a single image's config.
+	created  time.Time
+	platform policy.Platform
+	// children are an index's image entries.
+	children []v1.Descriptor
 }
 
-// fetchCreated reads the manifest behind digest; for an index it reads the
-// matching children, for an image its config.
-func (c *Client) fetchCreated(ctx context.Context, t *target, digest string, platforms []policy.Platform) (time.Time, error) {
+// createdFor applies the platform rule to the manifest behind digest and
+// returns the creation time that counts.
+func (c *Client) createdFor(ctx context.Context, t *target, digest string, wants []policy.Platform) (time.Time, error) {
+	facts, err := c.facts(ctx, t, digest)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !facts.index {
+		if len(wants) > 0 && !facts.platform.MatchesAny(wants) {
+			return time.Time{}, platformErr(t.repo.Digest(digest).Name(), &policy.PlatformError{Have: []policy.Platform{facts.platform}, Want: wants})
+		}
+		return facts.created, nil
+	}
+	return c.newestChild(ctx, t, digest, facts.children, wants)
+}
+
+// facts returns the cached facts of a manifest, fetching them once
+// (concurrent callers share the fetch).
+func (c *Client) facts(ctx context.Context, t *target, digest string) (manifestFacts, error) {
+	if f, ok := c.infos.get(digest); ok {
+		return f, nil
+	}
+	v, err, _ := c.infoFlight.Do(t.repo.Name()+"|"+digest, func() (any, error) {
+		if f, ok := c.infos.get(digest); ok {
+			return f, nil
+		}
+		f, err := c.fetchFacts(ctx, t, digest)
+		if err != nil {
+			return manifestFacts{}, err
+		}
+		c.infos.put(digest, f)
+		return f, nil
+	})
+	if err != nil {
+		return manifestFacts{}, err
+	}
+	return v.(manifestFacts), nil
+}
+
+// fetchFacts reads the manifest behind digest: for an image also its
+// config, for an index its image children.
+func (c *Client) fetchFacts(ctx context.Context, t *target, digest string) (manifestFacts, error) {
 	ref := t.repo.Digest(digest)
 	op := "get metadata of " + ref.Name()
 	desc, err := remote.Get(ref, remote.WithTransport(t.transport), remote.WithContext(ctx))
 	if err != nil {
-		return time.Time{}, wrapErr(op, err)
+		return manifestFacts{}, wrapErr(op, err)
 	}
 	if !desc.MediaType.IsIndex() {
 		img, err := desc.Image()
 		if err != nil {
-			return time.Time{}, wrapErr(op, err)
+			return manifestFacts{}, wrapErr(op, err)
 		}
-		return c.configCreated(op, digest, img)
+		cfg, err := img.ConfigFile()
+		if err != nil {
+			return manifestFacts{}, wrapErr(op, err)
+		}
+		p := policy.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
+		return manifestFacts{created: cfg.Created.Time, platform: p}, nil
 	}
 	idx, err := desc.ImageIndex()
 	if err != nil {
-		return time.Time{}, wrapErr(op, err)
+		return manifestFacts{}, wrapErr(op, err)
 	}
 	manifest, err := idx.IndexManifest()
 	if err != nil {
-		return time.Time{}, wrapErr(op, err)
+		return manifestFacts{}, wrapErr(op, err)
 	}
-	return c.newestChild(ctx, t, op, manifest, platforms)
+	f := manifestFacts{index: true}
+	for _, child := range manifest.Manifests {
+		if child.MediaType.IsImage() {
+			f.children = append(f.children, child)
+		}
+	}
+	return f, nil
 }
 
 // newestChild returns the newest creation time among the index children
-// whose platform matches.
-func (c *Client) newestChild(ctx context.Context, t *target, op string, manifest *v1.IndexManifest, platforms []policy.Platform) (time.Time, error) {
+// whose platform matches (every child when wants is empty).
+func (c *Client) newestChild(ctx context.Context, t *target, digest string, children []v1.Descriptor, wants []policy.Platform) (time.Time, error) {
 	var newest time.Time
 	found := false
-	for _, child := range manifest.Manifests {
-		if !child.MediaType.IsImage() || !childMatches(child.Platform, platforms) {
+	var have []policy.Platform
+	for _, child := range children {
+		p := descriptorPlatform(child.Platform)
+		have = append(have, p)
+		if len(wants) > 0 && (child.Platform == nil || !p.MatchesAny(wants)) {
 			continue
 		}
-		created, err := c.imageCreated(ctx, t, child.Digest.String())
+		f, err := c.facts(ctx, t, child.Digest.String())
 		if err != nil {
 			return time.Time{}, err
 		}
-		if !found || created.After(newest) {
-			newest, found = created, true
+		if !found || f.created.After(newest) {
+			newest, found = f.created, true
 		}
 	}
 	if !found {
-		return time.Time{}, &Error{Op: op, Kind: ErrNoMatchingPlatform, Err: fmt.Errorf("wanted %s", platformsKey(platforms))}
+		return time.Time{}, platformErr(t.repo.Digest(digest).Name(), &policy.PlatformError{Index: true, Have: have, Want: wants})
 	}
 	return newest, nil
 }
 
-// imageCreated returns a single image's creation time, cached by digest.
-func (c *Client) imageCreated(ctx context.Context, t *target, digest string) (time.Time, error) {
-	info, err := c.imageInfo(ctx, t, digest, nil)
-	return info.Created, err
-}
-
-func (c *Client) configCreated(op, digest string, img v1.Image) (time.Time, error) {
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return time.Time{}, wrapErr(op, err)
-	}
-	return cfg.Created.Time, nil
-}
-
-// childMatches applies the platform filter to an index entry: os/arch must
-// be equal; a wanted variant must be the entry's variant. No wanted
-// platforms means every entry; an entry without a platform never matches a
-// filter.
-func childMatches(p *v1.Platform, wants []policy.Platform) bool {
-	if len(wants) == 0 {
-		return true
-	}
+func descriptorPlatform(p *v1.Platform) policy.Platform {
 	if p == nil {
-		return false
+		return policy.Platform{}
 	}
-	have := policy.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
-	return have.MatchesAny(wants)
+	return policy.Platform{OS: p.OS, Architecture: p.Architecture, Variant: p.Variant}
 }
 
-// platformsKey is a canonical text for a platform set ("*" for none).
-func platformsKey(platforms []policy.Platform) string {
-	if len(platforms) == 0 {
-		return "*"
-	}
-	parts := make([]string, len(platforms))
-	for i, p := range platforms {
-		parts[i] = p.String()
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, ",")
+func platformErr(ref string, pe *policy.PlatformError) error {
+	return &Error{Op: "match platforms of " + ref, Kind: ErrNoMatchingPlatform, Err: pe}
 }

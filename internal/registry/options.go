@@ -35,6 +35,9 @@ type options struct {
 	pageSize          int
 	retry             RetryPolicy
 	userAgent         string
+	requestTimeout    time.Duration
+	stallTimeout      time.Duration
+	operationTimeout  time.Duration
 }
 
 // Defaults of a Client.
@@ -42,6 +45,13 @@ const (
 	DefaultPageSize          = 1000
 	DefaultDigestTTL         = time.Hour
 	DefaultMetadataCacheSize = 10000
+	// DefaultRequestTimeout bounds one HTTP exchange, body included.
+	DefaultRequestTimeout = 60 * time.Second
+	// DefaultStallTimeout bounds the wait for the next byte of a body.
+	DefaultStallTimeout = 20 * time.Second
+	// DefaultOperationTimeout bounds one operation of a cycle: a whole
+	// (paged) tag listing, a digest, an image's metadata.
+	DefaultOperationTimeout = 5 * time.Minute
 )
 
 func defaultOptions() options {
@@ -55,6 +65,9 @@ func defaultOptions() options {
 		pageSize:          DefaultPageSize,
 		retry:             DefaultRetryPolicy(),
 		userAgent:         "imagepilot",
+		requestTimeout:    DefaultRequestTimeout,
+		stallTimeout:      DefaultStallTimeout,
+		operationTimeout:  DefaultOperationTimeout,
 	}
 }
 
@@ -147,4 +160,21 @@ func WithRetryPolicy(p RetryPolicy) Option {
 // WithUserAgent sets the User-Agent prefix of requests.
 func WithUserAgent(ua string) Option {
 	return func(o *options) error { o.userAgent = ua; return nil }
+}
+
+// WithTimeouts bounds registry requests: request is the longest one HTTP
+// exchange (one attempt, body included) may take, stall the longest wait
+// for the next byte of a body, operation the longest a tag listing (all
+// pages), a digest or an image's metadata may take, retries included.
+// Defaults: 60s, 20s, 5m. A registry that times out is not asked again for
+// the rest of the cycle (its other repositories fail at once with
+// ErrTimeout), so it cannot hold up the others.
+func WithTimeouts(request, stall, operation time.Duration) Option {
+	return func(o *options) error {
+		if request <= 0 || stall <= 0 || operation <= 0 {
+			return fmt.Errorf("registry: timeouts must be positive (request %s, stall %s, operation %s)", request, stall, operation)
+		}
+		o.requestTimeout, o.stallTimeout, o.operationTimeout = request, stall, operation
+		return nil
+	}
 }

@@ -97,7 +97,7 @@ func fetchTagPage(ctx context.Context, client *http.Client, u string) ([]string,
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: read page: %v", errIncompleteListing, err)
+		return nil, nil, fmt.Errorf("%w: read page: %w", errIncompleteListing, err)
 	}
 	tags, err := ParseTagPage(body)
 	if err != nil {
