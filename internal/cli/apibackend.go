@@ -60,7 +60,7 @@ func apiCheckResult(decisions []updater.Decision, groups []writeback.GroupResult
 		})
 	}
 	for _, g := range groups {
-		c := api.Commit{Repository: g.RepoURL, Branch: g.Branch, Commit: g.Commit}
+		c := api.Commit{Repository: repomode.RedactURL(g.RepoURL), Branch: g.Branch, Commit: g.Commit}
 		if g.Err != nil {
 			c.Error = g.Err.Error()
 		}

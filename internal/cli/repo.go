@@ -65,13 +65,15 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if err != nil {
 		return nil, err
 	}
+	// A password in --repo moves into the credentials: no message shows it.
+	repoURL, creds := repomode.MoveUserinfo(o.repo, creds)
 	w, err := o.git.writer(mgr, staticCredentials{creds}, logger, dryRun)
 	if err != nil {
 		return nil, err
 	}
 	w.Layout = writeback.Layout{ControllerNamespace: o.namespace}
 	return &repomode.Runner{
-		RepoURL: o.repo, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
+		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
 		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, Logger: logger,
 	}, nil
@@ -261,10 +263,14 @@ func printReport(w io.Writer, rep repomode.Report, diffs bool) {
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  problem: %v\n", p)
 	}
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(w, "  skipped application %s\n", s)
+	}
 	for _, d := range rep.Decisions {
 		fmt.Fprintf(w, "  %-6s %s %s: %s\n", strings.ToUpper(string(d.Action)), d.Target.App, d.Target.Image.Key(), d.Reason)
 	}
 	for _, g := range rep.Groups {
+		g.RepoURL = repomode.RedactURL(g.RepoURL)
 		switch {
 		case g.Err != nil:
 			fmt.Fprintf(w, "\n%s (%s): FAILED: %v\n", g.RepoURL, g.Branch, g.Err)
