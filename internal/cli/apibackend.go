@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -124,7 +123,7 @@ func serveAPI(ctx context.Context, a *apiFlags, backend api.Backend, r *repomode
 	if err != nil {
 		return nil, fmt.Errorf("trigger API: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := api.NewHTTPServer(ln.Addr().String(), h)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			r.Logger.ErrorContext(ctx, "trigger API stopped", "error", err)
