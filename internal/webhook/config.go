@@ -15,6 +15,8 @@ const (
 	DefaultMaxBodyBytes       = 1 << 20
 	DefaultRequestsPerSecond  = 10
 	DefaultRateBurst          = 50
+	DefaultFailedAuthPerSec   = 1
+	DefaultFailedAuthBurst    = 10
 	DefaultReplayCacheSize    = 4096
 	DefaultReplayTTL          = 24 * time.Hour
 	DefaultMaxConcurrentCalls = 4
@@ -42,11 +44,18 @@ type Config struct {
 	DebounceWindow time.Duration
 	// MaxBodyBytes caps request bodies (413 beyond); default 1 MiB.
 	MaxBodyBytes int64
-	// RequestsPerSecond and RateBurst size the token bucket of each client
-	// address (429 when empty); defaults 10 and 50. A negative
-	// RequestsPerSecond disables rate limiting.
+	// RequestsPerSecond and RateBurst size the token bucket of each webhook
+	// type and client address for authenticated requests (429 when empty);
+	// defaults 10 and 50. A negative RequestsPerSecond disables it.
+	// Requests that fail authentication never take from these buckets.
 	RequestsPerSecond float64
 	RateBurst         int
+	// FailedAuthPerSecond and FailedAuthBurst size the separate, stricter
+	// bucket of each client address for requests that fail authentication
+	// (429 instead of 401 when empty); defaults 1 and 10. A negative
+	// FailedAuthPerSecond disables it.
+	FailedAuthPerSecond float64
+	FailedAuthBurst     int
 	// ClientIP names the client of a request for rate limiting; default the
 	// TCP peer address. Set it when behind a trusted proxy.
 	ClientIP func(*http.Request) string
@@ -81,7 +90,7 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("webhook config: host override for unknown type %q", typ)
 		}
 	}
-	if c.DebounceWindow < 0 || c.MaxBodyBytes < 0 || c.RateBurst < 0 || c.ReplayCacheSize < 0 ||
+	if c.DebounceWindow < 0 || c.MaxBodyBytes < 0 || c.RateBurst < 0 || c.FailedAuthBurst < 0 || c.ReplayCacheSize < 0 ||
 		c.ReplayTTL < 0 || c.MaxConcurrentCalls < 0 || c.MaxQueuedRepos < 0 {
 		return c, fmt.Errorf("webhook config: negative limits are not allowed")
 	}
@@ -89,6 +98,8 @@ func (c Config) withDefaults() (Config, error) {
 	c.MaxBodyBytes = orDefault(c.MaxBodyBytes, DefaultMaxBodyBytes)
 	c.RequestsPerSecond = orDefault(c.RequestsPerSecond, DefaultRequestsPerSecond)
 	c.RateBurst = orDefault(c.RateBurst, DefaultRateBurst)
+	c.FailedAuthPerSecond = orDefault(c.FailedAuthPerSecond, DefaultFailedAuthPerSec)
+	c.FailedAuthBurst = orDefault(c.FailedAuthBurst, DefaultFailedAuthBurst)
 	c.ReplayCacheSize = orDefault(c.ReplayCacheSize, DefaultReplayCacheSize)
 	c.ReplayTTL = orDefault(c.ReplayTTL, DefaultReplayTTL)
 	c.MaxConcurrentCalls = orDefault(c.MaxConcurrentCalls, DefaultMaxConcurrentCalls)

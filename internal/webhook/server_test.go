@@ -501,3 +501,46 @@ func TestIPLimiterStaysBounded(t *testing.T) {
 		t.Fatalf("buckets = %d, want at most 3", len(l.buckets))
 	}
 }
+
+func TestUnauthenticatedRequestsDoNotSpendSendersBudget(t *testing.T) {
+	clock := newFakeClock()
+	sink := newRecordingSink()
+	s := newTestServer(t, Config{Secrets: allSecrets(), Clock: clock}, sink)
+	body := readSample(t, "docker.io.json")
+	var limited int
+	for i := range 70 {
+		w := post(s, "/webhook?type=docker.io&secret=wrong", body, nil)
+		switch w.Code {
+		case http.StatusUnauthorized:
+		case http.StatusTooManyRequests:
+			limited++
+		default:
+			t.Fatalf("unsigned request %d: status %d", i, w.Code)
+		}
+	}
+	if limited != 70-DefaultFailedAuthBurst {
+		t.Errorf("unsigned requests limited: %d, want %d (failed-auth burst %d)", limited, 70-DefaultFailedAuthBurst, DefaultFailedAuthBurst)
+	}
+	for _, target := range []string{"/webhook?type=nope", "/webhook"} {
+		if w := post(s, target, body, nil); w.Code != http.StatusTooManyRequests {
+			t.Errorf("%s after the failure budget: status %d, want 429", target, w.Code)
+		}
+	}
+	if w := post(s, "/webhook?type=docker.io&secret="+testSecret, body, nil); w.Code != http.StatusAccepted {
+		t.Fatalf("signed request after 70 unsigned: status %d, want 202", w.Code)
+	}
+	// A flood of signed requests of one type does not stop another type.
+	for range DefaultRateBurst {
+		post(s, "/webhook?type=docker.io&secret="+testSecret, body, nil)
+	}
+	if w := post(s, "/webhook?type=docker.io&secret="+testSecret, body, nil); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("signed request beyond the burst: status %d, want 429", w.Code)
+	}
+	if w := post(s, "/webhook?type=quay.io&secret="+testSecret, readSample(t, "quay.io.json"), nil); w.Code != http.StatusAccepted {
+		t.Fatalf("other type: status %d, want 202", w.Code)
+	}
+	clock.Advance(time.Second)
+	if w := post(s, "/webhook?type=docker.io&secret=wrong", body, nil); w.Code != http.StatusUnauthorized {
+		t.Fatalf("after refill: status %d, want 401", w.Code)
+	}
+}
