@@ -15,14 +15,14 @@ import (
 // answered at once; their events reach the Sink through the debouncer once
 // Start runs.
 type Server struct {
-	cfg      Config
-	mux      *http.ServeMux
-	limiter  *ipLimiter // authenticated requests, per type and client
+	cfg     Config
+	mux     *http.ServeMux
+	limiter *ipLimiter // authenticated requests, per type and client
 	// failLimiter counts failed authentications per client.
 	failLimiter *ipLimiter
-	replays  *replayCache
-	debounce *debouncer
-	dispatch *dispatcher
+	replays     *replayCache
+	debounce    *debouncer
+	dispatch    *dispatcher
 }
 
 var _ http.Handler = (*Server)(nil)
