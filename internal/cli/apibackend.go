@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -23,14 +22,16 @@ import (
 // releases take turns with the polling loop and webhooks.
 type repoBackend struct {
 	r  *repomode.Runner
-	mu *sync.Mutex
+	mu *cycleLock
 }
 
 var _ api.Backend = repoBackend{}
 
 // Check runs a cycle limited to the request's application and image.
 func (b repoBackend) Check(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
-	b.mu.Lock()
+	if err := b.mu.LockContext(ctx); err != nil {
+		return api.CheckResult{}, err
+	}
 	defer b.mu.Unlock()
 	rep, err := b.r.RunFor(ctx, checkMatcher(req))
 	if err != nil {
@@ -73,14 +74,18 @@ func apiCheckResult(decisions []updater.Decision, groups []writeback.GroupResult
 
 // Holds lists the repository's holds.
 func (b repoBackend) Holds(ctx context.Context) (holds.Set, error) {
-	b.mu.Lock()
+	if err := b.mu.LockContext(ctx); err != nil {
+		return holds.Set{}, err
+	}
 	defer b.mu.Unlock()
 	return b.r.Holds(ctx)
 }
 
 // Hold commits a hold.
 func (b repoBackend) Hold(ctx context.Context, h holds.Hold) error {
-	b.mu.Lock()
+	if err := b.mu.LockContext(ctx); err != nil {
+		return err
+	}
 	defer b.mu.Unlock()
 	_, err := b.r.Hold(ctx, h)
 	return notFound(err)
@@ -88,7 +93,9 @@ func (b repoBackend) Hold(ctx context.Context, h holds.Hold) error {
 
 // Release commits a release.
 func (b repoBackend) Release(ctx context.Context, application, image string) error {
-	b.mu.Lock()
+	if err := b.mu.LockContext(ctx); err != nil {
+		return err
+	}
 	defer b.mu.Unlock()
 	_, err := b.r.Release(ctx, application, image)
 	return notFound(err)

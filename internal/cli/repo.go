@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -206,27 +205,27 @@ func envDuration(key string, def time.Duration) time.Duration {
 // runLoop runs cycles until ctx ends (or once), serving webhooks and the
 // trigger API when asked.
 func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
-	var cycleMu sync.Mutex
+	cycleMu := newCycleLock()
 	if hooks.enabled && !once {
-		stop, err := serveWebhooks(ctx, hooks, r, &cycleMu)
+		stop, err := serveWebhooks(ctx, hooks, r, cycleMu)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
 		defer stop()
 	}
 	if !once {
-		stop, err := serveAPI(ctx, apiF, repoBackend{r: r, mu: &cycleMu}, r)
+		stop, err := serveAPI(ctx, apiF, repoBackend{r: r, mu: cycleMu}, r)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
 		defer stop()
 	}
-	return loop(ctx, r, &cycleMu, once, interval, out, dryRun)
+	return loop(ctx, r, cycleMu, once, interval, out, dryRun)
 }
 
 // loop runs cycles until ctx ends (or once). interval 0 polls never (after
 // the first cycle), leaving updates to webhooks.
-func loop(ctx context.Context, r *repomode.Runner, cycleMu *sync.Mutex, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycleLock, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
 	var timer <-chan time.Time
 	for {
 		cycleMu.Lock()

@@ -21,6 +21,7 @@ const (
 	DefaultReplayTTL          = 24 * time.Hour
 	DefaultMaxConcurrentCalls = 4
 	DefaultMaxQueuedRepos     = 10000
+	DefaultCallTimeout        = 10 * time.Minute
 	defaultMaxRateClients     = 10000
 )
 
@@ -65,6 +66,9 @@ type Config struct {
 	ReplayTTL       time.Duration
 	// MaxConcurrentCalls bounds concurrent Sink calls; default 4.
 	MaxConcurrentCalls int
+	// CallTimeout bounds each Sink call: its context ends then, and a call
+	// still running gives its concurrency slot to the others; default 10m.
+	CallTimeout time.Duration
 	// MaxQueuedRepos bounds repositories waiting for a Sink call; default 10000.
 	MaxQueuedRepos int
 	// Parsers lists the accepted types; default DefaultParserSet().
@@ -91,7 +95,7 @@ func (c Config) withDefaults() (Config, error) {
 		}
 	}
 	if c.DebounceWindow < 0 || c.MaxBodyBytes < 0 || c.RateBurst < 0 || c.FailedAuthBurst < 0 || c.ReplayCacheSize < 0 ||
-		c.ReplayTTL < 0 || c.MaxConcurrentCalls < 0 || c.MaxQueuedRepos < 0 {
+		c.ReplayTTL < 0 || c.MaxConcurrentCalls < 0 || c.MaxQueuedRepos < 0 || c.CallTimeout < 0 {
 		return c, fmt.Errorf("webhook config: negative limits are not allowed")
 	}
 	c.DebounceWindow = orDefault(c.DebounceWindow, DefaultDebounceWindow)
@@ -104,6 +108,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.ReplayTTL = orDefault(c.ReplayTTL, DefaultReplayTTL)
 	c.MaxConcurrentCalls = orDefault(c.MaxConcurrentCalls, DefaultMaxConcurrentCalls)
 	c.MaxQueuedRepos = orDefault(c.MaxQueuedRepos, DefaultMaxQueuedRepos)
+	c.CallTimeout = orDefault(c.CallTimeout, DefaultCallTimeout)
 	aliases := make(map[string]string, len(c.HostAliases))
 	for from, to := range c.HostAliases {
 		aliases[normaliseHost(from)] = to

@@ -40,7 +40,7 @@ func NewServer(cfg Config, sink Sink) (*Server, error) {
 		cfg:      cfg,
 		mux:      http.NewServeMux(),
 		replays:  newReplayCache(cfg.ReplayCacheSize, cfg.ReplayTTL),
-		dispatch: newDispatcher(sink, cfg.Logger, cfg.MaxConcurrentCalls, cfg.MaxQueuedRepos),
+		dispatch: newDispatcher(sink, cfg.Logger, cfg.MaxConcurrentCalls, cfg.MaxQueuedRepos, cfg.CallTimeout),
 	}
 	if cfg.RequestsPerSecond > 0 {
 		s.limiter = newIPLimiter(cfg.RequestsPerSecond, cfg.RateBurst, defaultMaxRateClients)
