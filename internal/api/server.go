@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/imagepilot/imagepilot/internal/holds"
 )
@@ -22,6 +23,7 @@ type Server struct {
 	token   [32]byte
 	logger  *slog.Logger
 	mux     *http.ServeMux
+	now     func() time.Time
 }
 
 // NewServer returns the API handler; a token is required.
@@ -32,7 +34,7 @@ func NewServer(backend Backend, token string, logger *slog.Logger) (*Server, err
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{backend: backend, token: sha256.Sum256([]byte(token)), logger: logger, mux: http.NewServeMux()}
+	s := &Server{backend: backend, token: sha256.Sum256([]byte(token)), logger: logger, mux: http.NewServeMux(), now: time.Now}
 	s.mux.HandleFunc("POST /api/v1/check", s.check)
 	s.mux.HandleFunc("GET /api/v1/holds", s.listHolds)
 	s.mux.HandleFunc("POST /api/v1/holds", s.hold)
@@ -43,7 +45,14 @@ func NewServer(backend Backend, token string, logger *slog.Logger) (*Server, err
 // ServeHTTP authenticates, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.authorized(r) {
+		// The body is never read: answer and close the connection at
+		// once rather than wait for it (net/http would otherwise read on
+		// until ReadTimeout before closing).
+		w.Header().Set("Connection", "close")
 		writeError(w, http.StatusUnauthorized, "unauthorized")
+		rc := http.NewResponseController(w)
+		_ = rc.Flush()
+		_ = rc.SetReadDeadline(time.Now()) // stop waiting for the body
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -69,7 +78,11 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	s.logger.InfoContext(r.Context(), "trigger API: check", "application", req.Application, "image", req.Image)
 	res, err := s.backend.Check(r.Context(), req)
 	if err != nil {
-		writeError(w, http.StatusBadGateway, err.Error())
+		writeError(w, statusOf(err), err.Error())
+		return
+	}
+	if (req.Application != "" || req.Image != "") && len(res.Decisions) == 0 {
+		writeError(w, http.StatusNotFound, notManaged(req, res.Problems))
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
@@ -96,6 +109,10 @@ func (s *Server) hold(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if h.Since.IsZero() {
+		// Set here, so that the answer carries the time the backend stores.
+		h.Since = s.now().UTC().Truncate(time.Second)
+	}
 	s.logger.InfoContext(r.Context(), "trigger API: hold", "application", h.Application, "image", h.Image, "version", h.Version, "by", h.By)
 	if err := s.backend.Hold(r.Context(), h); err != nil {
 		writeError(w, statusOf(err), err.Error())
@@ -116,6 +133,22 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"released": app + " " + image})
+}
+
+// notManaged says that a check matched nothing, with the configuration
+// problems that may be the reason.
+func notManaged(req CheckRequest, problems []string) string {
+	what := "no managed image"
+	if req.Image != "" {
+		what += fmt.Sprintf(" %q", req.Image)
+	}
+	if req.Application != "" {
+		what += fmt.Sprintf(" of application %q", req.Application)
+	}
+	if len(problems) > 0 {
+		what += " (configuration problems: " + strings.Join(problems, "; ") + ")"
+	}
+	return what
 }
 
 // ErrNotFound marks a request naming nothing the backend manages.

@@ -17,6 +17,9 @@ type fakeBackend struct {
 
 func (f *fakeBackend) Check(_ context.Context, req CheckRequest) (CheckResult, error) {
 	f.checked = append(f.checked, req)
+	if req.Application != "" && req.Application != "web" {
+		return CheckResult{Decisions: []Decision{}, Problems: []string{"apps/x.yaml: bad annotation"}}, nil
+	}
 	return CheckResult{Decisions: []Decision{{Application: "argocd/web", Image: "web", Action: "update", From: "1", To: "2", Reason: "1 -> 2"}}}, nil
 }
 func (f *fakeBackend) Holds(context.Context) (holds.Set, error) { return f.set, nil }
@@ -49,8 +52,15 @@ func TestServerAndClient(t *testing.T) {
 	if err != nil || len(res.Decisions) != 1 || be.checked[0].Application != "web" {
 		t.Fatalf("check: %+v %v", res, err)
 	}
+	if _, err := c.Check(ctx, CheckRequest{Application: "nope"}); err == nil || !strings.Contains(err.Error(), "404") ||
+		!strings.Contains(err.Error(), `no managed image of application "nope"`) || !strings.Contains(err.Error(), "bad annotation") {
+		t.Fatalf("check of an unknown application: %v", err)
+	}
 	if err := c.Hold(ctx, holds.Hold{Application: "web", Image: "web", Version: "1"}); err != nil {
 		t.Fatal(err)
+	}
+	if since := be.set.Holds[0].Since; since.IsZero() {
+		t.Fatal("hold stored without since")
 	}
 	if set, err := c.Holds(ctx); err != nil || len(set.Holds) != 1 {
 		t.Fatalf("holds: %+v %v", set, err)
@@ -109,7 +119,7 @@ func FuzzCheckRequest(f *testing.F) {
 		req.Header.Set("Authorization", "Bearer tok")
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK && rec.Code != http.StatusBadRequest && rec.Code != http.StatusRequestEntityTooLarge {
+		if rec.Code != http.StatusOK && rec.Code != http.StatusBadRequest && rec.Code != http.StatusNotFound && rec.Code != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d", rec.Code)
 		}
 	})

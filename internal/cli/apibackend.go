@@ -7,8 +7,6 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"sync"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -24,14 +22,16 @@ import (
 // releases take turns with the polling loop and webhooks.
 type repoBackend struct {
 	r  *repomode.Runner
-	mu *sync.Mutex
+	mu *cycleLock
 }
 
 var _ api.Backend = repoBackend{}
 
 // Check runs a cycle limited to the request's application and image.
 func (b repoBackend) Check(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
-	b.mu.Lock()
+	if err := b.mu.LockContext(ctx); err != nil {
+		return api.CheckResult{}, err
+	}
 	defer b.mu.Unlock()
 	rep, err := b.r.RunFor(ctx, checkMatcher(req))
 	if err != nil {
@@ -60,7 +60,7 @@ func apiCheckResult(decisions []updater.Decision, groups []writeback.GroupResult
 		})
 	}
 	for _, g := range groups {
-		c := api.Commit{Repository: g.RepoURL, Branch: g.Branch, Commit: g.Commit}
+		c := api.Commit{Repository: repomode.RedactURL(g.RepoURL), Branch: g.Branch, Commit: g.Commit}
 		if g.Err != nil {
 			c.Error = g.Err.Error()
 		}
@@ -74,14 +74,18 @@ func apiCheckResult(decisions []updater.Decision, groups []writeback.GroupResult
 
 // Holds lists the repository's holds.
 func (b repoBackend) Holds(ctx context.Context) (holds.Set, error) {
-	b.mu.Lock()
+	if err := b.mu.LockContext(ctx); err != nil {
+		return holds.Set{}, err
+	}
 	defer b.mu.Unlock()
 	return b.r.Holds(ctx)
 }
 
 // Hold commits a hold.
 func (b repoBackend) Hold(ctx context.Context, h holds.Hold) error {
-	b.mu.Lock()
+	if err := b.mu.LockContext(ctx); err != nil {
+		return err
+	}
 	defer b.mu.Unlock()
 	_, err := b.r.Hold(ctx, h)
 	return notFound(err)
@@ -89,7 +93,9 @@ func (b repoBackend) Hold(ctx context.Context, h holds.Hold) error {
 
 // Release commits a release.
 func (b repoBackend) Release(ctx context.Context, application, image string) error {
-	b.mu.Lock()
+	if err := b.mu.LockContext(ctx); err != nil {
+		return err
+	}
 	defer b.mu.Unlock()
 	_, err := b.r.Release(ctx, application, image)
 	return notFound(err)
@@ -124,7 +130,7 @@ func serveAPI(ctx context.Context, a *apiFlags, backend api.Backend, r *repomode
 	if err != nil {
 		return nil, fmt.Errorf("trigger API: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := api.NewHTTPServer(ln.Addr().String(), h)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			r.Logger.ErrorContext(ctx, "trigger API stopped", "error", err)

@@ -103,11 +103,8 @@ func (o *controllerOptions) addControllerTriggers(mgr manager.Manager, engine *c
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
-		newSrv := func(addr string, h http.Handler) *http.Server {
-			return &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
-		}
 		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-			return serveUntilDone(ctx, "trigger API", o.api.port, h, newSrv, logger)
+			return serveUntilDone(ctx, "trigger API", o.api.port, h, api.NewHTTPServer, logger)
 		})); err != nil {
 			return fmt.Errorf("adding trigger API: %w", err)
 		}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -43,7 +42,7 @@ func (b *backendOptions) backend(stderr io.Writer) (api.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return repoBackend{r: r, mu: &sync.Mutex{}}, nil
+	return repoBackend{r: r, mu: newCycleLock()}, nil
 }
 
 func newTriggerCmd() *cobra.Command {

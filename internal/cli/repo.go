@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -65,13 +64,15 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if err != nil {
 		return nil, err
 	}
+	// A password in --repo moves into the credentials: no message shows it.
+	repoURL, creds := repomode.MoveUserinfo(o.repo, creds)
 	w, err := o.git.writer(mgr, staticCredentials{creds}, logger, dryRun)
 	if err != nil {
 		return nil, err
 	}
 	w.Layout = writeback.Layout{ControllerNamespace: o.namespace}
 	return &repomode.Runner{
-		RepoURL: o.repo, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
+		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
 		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, Logger: logger,
 	}, nil
@@ -204,27 +205,27 @@ func envDuration(key string, def time.Duration) time.Duration {
 // runLoop runs cycles until ctx ends (or once), serving webhooks and the
 // trigger API when asked.
 func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
-	var cycleMu sync.Mutex
+	cycleMu := newCycleLock()
 	if hooks.enabled && !once {
-		stop, err := serveWebhooks(ctx, hooks, r, &cycleMu)
+		stop, err := serveWebhooks(ctx, hooks, r, cycleMu)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
 		defer stop()
 	}
 	if !once {
-		stop, err := serveAPI(ctx, apiF, repoBackend{r: r, mu: &cycleMu}, r)
+		stop, err := serveAPI(ctx, apiF, repoBackend{r: r, mu: cycleMu}, r)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
 		defer stop()
 	}
-	return loop(ctx, r, &cycleMu, once, interval, out, dryRun)
+	return loop(ctx, r, cycleMu, once, interval, out, dryRun)
 }
 
 // loop runs cycles until ctx ends (or once). interval 0 polls never (after
 // the first cycle), leaving updates to webhooks.
-func loop(ctx context.Context, r *repomode.Runner, cycleMu *sync.Mutex, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycleLock, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
 	var timer <-chan time.Time
 	for {
 		cycleMu.Lock()
@@ -261,10 +262,14 @@ func printReport(w io.Writer, rep repomode.Report, diffs bool) {
 	for _, p := range rep.Problems {
 		fmt.Fprintf(w, "  problem: %v\n", p)
 	}
+	for _, s := range rep.Skipped {
+		fmt.Fprintf(w, "  skipped application %s\n", s)
+	}
 	for _, d := range rep.Decisions {
 		fmt.Fprintf(w, "  %-6s %s %s: %s\n", strings.ToUpper(string(d.Action)), d.Target.App, d.Target.Image.Key(), d.Reason)
 	}
 	for _, g := range rep.Groups {
+		g.RepoURL = repomode.RedactURL(g.RepoURL)
 		switch {
 		case g.Err != nil:
 			fmt.Fprintf(w, "\n%s (%s): FAILED: %v\n", g.RepoURL, g.Branch, g.Err)

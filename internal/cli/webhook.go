@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strconv"
-	"sync"
 
 	"github.com/spf13/pflag"
 
@@ -63,9 +62,12 @@ func webhookSecrets() map[string]string {
 
 // serveWebhooks runs the webhook server until ctx ends; each event runs a
 // cycle limited to the pushed repository, one cycle at a time.
-func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cycleMu *sync.Mutex) (func() error, error) {
+func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cycleMu *cycleLock) (func() error, error) {
 	sink := webhook.SinkFunc(func(ctx context.Context, ev webhook.Event) {
-		cycleMu.Lock()
+		if err := cycleMu.LockContext(ctx); err != nil {
+			r.Logger.ErrorContext(ctx, "webhook-triggered cycle not run", "registry", ev.Registry, "repository", ev.Repository, "error", err)
+			return
+		}
 		defer cycleMu.Unlock()
 		r.Logger.InfoContext(ctx, "webhook: re-checking repository", "registry", ev.Registry, "repository", ev.Repository, "type", ev.Source)
 		if _, err := r.RunFor(ctx, eventMatcher(ev)); err != nil {

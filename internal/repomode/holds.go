@@ -42,9 +42,9 @@ func applyHolds(items []updater.Item, set holds.Set) {
 
 // Holds lists the repository's holds.
 func (r *Runner) Holds(ctx context.Context) (holds.Set, error) {
-	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
+	repo, err := r.open(ctx)
 	if err != nil {
-		return holds.Set{}, fmt.Errorf("opening repository %s: %w", git.RedactURL(r.RepoURL), err)
+		return holds.Set{}, err
 	}
 	defer repo.Close()
 	if _, _, err := r.load(ctx, repo); err != nil {
@@ -84,7 +84,7 @@ func (r *Runner) Hold(ctx context.Context, h holds.Hold) (git.PushResult, error)
 			}
 		}
 		if !matched {
-			return false, fmt.Errorf("%w: application %q has no image %q managed from %s", ErrNoSuchImage, h.Application, h.Image, git.RedactURL(r.RepoURL))
+			return false, fmt.Errorf("%w: application %q has no image %q managed from %s", ErrNoSuchImage, h.Application, h.Image, RedactURL(r.RepoURL))
 		}
 		set.Put(h)
 		return true, nil
@@ -106,9 +106,9 @@ func (r *Runner) Release(ctx context.Context, application, image string) (git.Pu
 // the applications' branch, re-derived from the current head on every push
 // attempt.
 func (r *Runner) commitHolds(ctx context.Context, msg string, edit func(root string, set *holds.Set, items []updater.Item) (bool, error)) (git.PushResult, error) {
-	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
+	repo, err := r.open(ctx)
 	if err != nil {
-		return git.PushResult{}, fmt.Errorf("opening repository %s: %w", git.RedactURL(r.RepoURL), err)
+		return git.PushResult{}, err
 	}
 	defer repo.Close()
 	rep, _, err := r.load(ctx, repo)
@@ -124,7 +124,7 @@ func (r *Runner) commitHolds(ctx context.Context, msg string, edit func(root str
 				return false, err
 			}
 			manifests, _ := Load(root, r.AppsPath)
-			items, _ := Items(root, manifests, append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...), r.Writer.Layout, r.RepoURL)
+			items, _, _ := Items(root, manifests, append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...), r.Writer.Layout, r.RepoURL)
 			if changed, err := edit(root, &set, items); err != nil || !changed {
 				return false, err
 			}

@@ -86,29 +86,3 @@ func FuzzParseApplications(f *testing.F) {
 		}
 	})
 }
-
-func TestSameRepository(t *testing.T) {
-	same := [][2]string{
-		{"https://github.com/org/repo.git", "https://github.com/org/repo"},
-		{"https://github.com/org/repo/", "http://user@GitHub.com/org/repo.git"},
-		{"git@github.com:org/repo.git", "ssh://git@github.com/org/repo"},
-		{"/srv/git/repo.git", "file:///srv/git/repo.git"},
-		{"https://git.example.com:8443/a/b", "https://git.example.com:8443/a/b.git"},
-	}
-	for _, p := range same {
-		if !SameRepository(p[0], p[1]) {
-			t.Errorf("%q and %q should match", p[0], p[1])
-		}
-	}
-	differ := [][2]string{
-		{"https://github.com/org/repo", "https://github.com/org/repo2"},
-		{"https://github.com/org/repo", "https://gitlab.com/org/repo"},
-		{"https://git.example.com:8443/a/b", "https://git.example.com/a/b"},
-		{"/srv/git/a", "/srv/git/b"},
-	}
-	for _, p := range differ {
-		if SameRepository(p[0], p[1]) {
-			t.Errorf("%q and %q should differ", p[0], p[1])
-		}
-	}
-}

@@ -55,6 +55,9 @@ type Report struct {
 	Groups []writeback.GroupResult
 	// Problems are configuration errors found while loading.
 	Problems []error
+	// Skipped are configured applications whose sources live in other
+	// repositories; they are not errors, but nobody manages them here.
+	Skipped []SkippedApp
 	// Duration is the cycle's wall time.
 	Duration time.Duration
 }
@@ -107,12 +110,12 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 	// back), against other goroutines and other imagepilot processes.
 	ctx, release, err := r.Git.Lease(ctx, r.RepoURL)
 	if err != nil {
-		return Report{}, fmt.Errorf("opening repository %s: %w", git.RedactURL(r.RepoURL), err)
+		return Report{}, fmt.Errorf("opening repository %s: %w", RedactURL(r.RepoURL), redactError(err, r.RepoURL))
 	}
 	defer release()
-	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
+	repo, err := r.open(ctx)
 	if err != nil {
-		return Report{}, fmt.Errorf("opening repository %s: %w", git.RedactURL(r.RepoURL), err)
+		return Report{}, err
 	}
 	rep, items, err := r.load(ctx, repo)
 	if err != nil {
@@ -167,6 +170,16 @@ func (r *Runner) honourRollbacks(ctx context.Context, hist History, planner *upd
 	return decisions
 }
 
+// open opens the working copy; the error names the repository without its
+// password.
+func (r *Runner) open(ctx context.Context) (*git.Repo, error) {
+	repo, err := r.Git.Open(ctx, r.RepoURL, r.Credentials)
+	if err != nil {
+		return nil, fmt.Errorf("opening repository %s: %w", RedactURL(r.RepoURL), redactError(err, r.RepoURL))
+	}
+	return repo, nil
+}
+
 // load checks out the branch and builds the planner's items.
 func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.Item, error) {
 	var rep Report
@@ -174,7 +187,7 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	var err error
 	if branch == "" || branch == "HEAD" {
 		if branch, err = repo.DefaultBranch(ctx); err != nil {
-			return rep, nil, fmt.Errorf("default branch of %s: %w", git.RedactURL(r.RepoURL), err)
+			return rep, nil, fmt.Errorf("default branch of %s: %w", RedactURL(r.RepoURL), redactError(err, r.RepoURL))
 		}
 	}
 	rep.Branch = branch
@@ -184,8 +197,9 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	manifests, errs := Load(repo.Dir(), r.AppsPath)
 	rep.Problems = append(rep.Problems, errs...)
 	urls := append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...)
-	items, errs := Items(repo.Dir(), manifests, urls, r.Writer.Layout, r.RepoURL)
+	items, skipped, errs := Items(repo.Dir(), manifests, urls, r.Writer.Layout, r.RepoURL)
 	rep.Problems = append(rep.Problems, errs...)
+	rep.Skipped = skipped
 	for i := range items {
 		if b := items[i].Target.Source.TargetRevision; b == "" || b == "HEAD" {
 			items[i].Target.Source.TargetRevision = branch
@@ -200,6 +214,10 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	rep.Applications = countApps(items)
 	for _, p := range rep.Problems {
 		r.logger().ErrorContext(ctx, "configuration problem", "error", p)
+	}
+	for _, s := range rep.Skipped {
+		r.logger().WarnContext(ctx, "application skipped: its source is another repository",
+			"application", s.App.String(), "file", s.File, "sources", s.Sources, "reason", s.Reason)
 	}
 	return rep, items, nil
 }

@@ -17,20 +17,27 @@ import (
 // in this repository (repoURLs are the addresses it is known by), reading the
 // deployed versions from the checkout at root. Applications selected by an
 // ImageUpdater object follow it; other applications carrying the image-list
-// annotation follow their annotations (v0.x style). Errors are per
-// application or image; the other items still come back.
-func Items(root string, m Manifests, repoURLs []string, layout writeback.Layout, writeURL string) ([]updater.Item, []error) {
+// annotation follow their annotations (v0.x style). Configured applications
+// whose sources live elsewhere come back as skipped, once each. Errors are
+// per application or image; the other items still come back.
+func Items(root string, m Manifests, repoURLs []string, layout writeback.Layout, writeURL string) ([]updater.Item, []SkippedApp, []error) {
 	byApp := map[target.AppRef]Application{}
 	for _, app := range m.Applications {
 		byApp[appRef(app.Application, layout.ControllerNamespace)] = app
 	}
 	targets, errs := collectTargets(m, layout.ControllerNamespace)
 	var items []updater.Item
+	var skipped []SkippedApp
+	seen := map[target.AppRef]bool{}
 	for _, t := range targets {
 		app := byApp[t.App]
 		sources := localSources(root, app.Application, repoURLs)
 		if len(sources) == 0 {
-			continue // not deployed from this repository
+			if !seen[t.App] {
+				skipped = append(skipped, skippedApp(app, t.App, repoURLs))
+				seen[t.App] = true
+			}
+			continue
 		}
 		t.AppLabels = app.Labels
 		it, err := item(root, t, sources, layout, writeURL)
@@ -40,7 +47,7 @@ func Items(root string, m Manifests, repoURLs []string, layout writeback.Layout,
 		}
 		items = append(items, it)
 	}
-	return items, errs
+	return items, skipped, errs
 }
 
 // appRef names an application, an empty namespace meaning Argo CD's own.

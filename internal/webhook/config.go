@@ -15,10 +15,13 @@ const (
 	DefaultMaxBodyBytes       = 1 << 20
 	DefaultRequestsPerSecond  = 10
 	DefaultRateBurst          = 50
+	DefaultFailedAuthPerSec   = 1
+	DefaultFailedAuthBurst    = 10
 	DefaultReplayCacheSize    = 4096
 	DefaultReplayTTL          = 24 * time.Hour
 	DefaultMaxConcurrentCalls = 4
 	DefaultMaxQueuedRepos     = 10000
+	DefaultCallTimeout        = 10 * time.Minute
 	defaultMaxRateClients     = 10000
 )
 
@@ -42,11 +45,18 @@ type Config struct {
 	DebounceWindow time.Duration
 	// MaxBodyBytes caps request bodies (413 beyond); default 1 MiB.
 	MaxBodyBytes int64
-	// RequestsPerSecond and RateBurst size the token bucket of each client
-	// address (429 when empty); defaults 10 and 50. A negative
-	// RequestsPerSecond disables rate limiting.
+	// RequestsPerSecond and RateBurst size the token bucket of each webhook
+	// type and client address for authenticated requests (429 when empty);
+	// defaults 10 and 50. A negative RequestsPerSecond disables it.
+	// Requests that fail authentication never take from these buckets.
 	RequestsPerSecond float64
 	RateBurst         int
+	// FailedAuthPerSecond and FailedAuthBurst size the separate, stricter
+	// bucket of each client address for requests that fail authentication
+	// (429 instead of 401 when empty); defaults 1 and 10. A negative
+	// FailedAuthPerSecond disables it.
+	FailedAuthPerSecond float64
+	FailedAuthBurst     int
 	// ClientIP names the client of a request for rate limiting; default the
 	// TCP peer address. Set it when behind a trusted proxy.
 	ClientIP func(*http.Request) string
@@ -56,6 +66,9 @@ type Config struct {
 	ReplayTTL       time.Duration
 	// MaxConcurrentCalls bounds concurrent Sink calls; default 4.
 	MaxConcurrentCalls int
+	// CallTimeout bounds each Sink call: its context ends then, and a call
+	// still running gives its concurrency slot to the others; default 10m.
+	CallTimeout time.Duration
 	// MaxQueuedRepos bounds repositories waiting for a Sink call; default 10000.
 	MaxQueuedRepos int
 	// Parsers lists the accepted types; default DefaultParserSet().
@@ -81,18 +94,21 @@ func (c Config) withDefaults() (Config, error) {
 			return c, fmt.Errorf("webhook config: host override for unknown type %q", typ)
 		}
 	}
-	if c.DebounceWindow < 0 || c.MaxBodyBytes < 0 || c.RateBurst < 0 || c.ReplayCacheSize < 0 ||
-		c.ReplayTTL < 0 || c.MaxConcurrentCalls < 0 || c.MaxQueuedRepos < 0 {
+	if c.DebounceWindow < 0 || c.MaxBodyBytes < 0 || c.RateBurst < 0 || c.FailedAuthBurst < 0 || c.ReplayCacheSize < 0 ||
+		c.ReplayTTL < 0 || c.MaxConcurrentCalls < 0 || c.MaxQueuedRepos < 0 || c.CallTimeout < 0 {
 		return c, fmt.Errorf("webhook config: negative limits are not allowed")
 	}
 	c.DebounceWindow = orDefault(c.DebounceWindow, DefaultDebounceWindow)
 	c.MaxBodyBytes = orDefault(c.MaxBodyBytes, DefaultMaxBodyBytes)
 	c.RequestsPerSecond = orDefault(c.RequestsPerSecond, DefaultRequestsPerSecond)
 	c.RateBurst = orDefault(c.RateBurst, DefaultRateBurst)
+	c.FailedAuthPerSecond = orDefault(c.FailedAuthPerSecond, DefaultFailedAuthPerSec)
+	c.FailedAuthBurst = orDefault(c.FailedAuthBurst, DefaultFailedAuthBurst)
 	c.ReplayCacheSize = orDefault(c.ReplayCacheSize, DefaultReplayCacheSize)
 	c.ReplayTTL = orDefault(c.ReplayTTL, DefaultReplayTTL)
 	c.MaxConcurrentCalls = orDefault(c.MaxConcurrentCalls, DefaultMaxConcurrentCalls)
 	c.MaxQueuedRepos = orDefault(c.MaxQueuedRepos, DefaultMaxQueuedRepos)
+	c.CallTimeout = orDefault(c.CallTimeout, DefaultCallTimeout)
 	aliases := make(map[string]string, len(c.HostAliases))
 	for from, to := range c.HostAliases {
 		aliases[normaliseHost(from)] = to

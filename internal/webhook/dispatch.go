@@ -4,17 +4,25 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // dispatcher calls the sink for debounced events: at most one call per
 // repository at a time (an event arriving meanwhile runs once afterwards)
 // and at most maxConcurrent calls overall. Events wait in a queue keyed by
 // repository, so the queue never holds more than one event per repository.
+//
+// Each call gets a context that ends after timeout. A call still running
+// then gives its slot to the others (a check stuck on a slow registry must
+// not hold up the events of other repositories); its repository's next
+// event waits until it has returned.
 type dispatcher struct {
 	sink      Sink
 	log       *slog.Logger
 	sem       chan struct{}
 	maxQueued int
+	timeout   time.Duration
+	grace     time.Duration
 
 	mu       sync.Mutex
 	queue    []string
@@ -25,9 +33,10 @@ type dispatcher struct {
 	wg       sync.WaitGroup
 }
 
-func newDispatcher(sink Sink, log *slog.Logger, maxConcurrent, maxQueued int) *dispatcher {
+func newDispatcher(sink Sink, log *slog.Logger, maxConcurrent, maxQueued int, timeout time.Duration) *dispatcher {
 	return &dispatcher{
 		sink: sink, log: log, sem: make(chan struct{}, maxConcurrent), maxQueued: maxQueued,
+		timeout: timeout, grace: shutdownGrace,
 		queued: map[string]Event{}, running: map[string]bool{}, followUp: map[string]Event{},
 		wake: make(chan struct{}, 1),
 	}
@@ -90,8 +99,7 @@ func (d *dispatcher) call(ctx context.Context, ev Event) {
 	for {
 		select {
 		case d.sem <- struct{}{}:
-			d.sink.Handle(ctx, ev)
-			<-d.sem
+			d.handle(ctx, ev)
 		case <-ctx.Done():
 		}
 		d.mu.Lock()
@@ -104,5 +112,46 @@ func (d *dispatcher) call(ctx context.Context, ev Event) {
 		}
 		d.mu.Unlock()
 		ev = next
+	}
+}
+
+// shutdownGrace bounds how long Start waits, once its context has ended,
+// for a sink call that ignores cancellation.
+const shutdownGrace = 30 * time.Second
+
+// handle runs one sink call holding a slot of d.sem, and frees the slot
+// when the call returns or its time is up, whichever comes first. After a
+// timeout it still waits for the call (so that the repository sees one call
+// at a time), but no longer than shutdown allows.
+func (d *dispatcher) handle(ctx context.Context, ev Event) {
+	callCtx, cancel := context.WithTimeout(ctx, d.timeout)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		d.sink.Handle(callCtx, ev)
+	}()
+	select {
+	case <-done:
+		<-d.sem
+		return
+	case <-callCtx.Done():
+	}
+	<-d.sem
+	if ctx.Err() == nil {
+		d.log.Warn("webhook check exceeded its time; events of other repositories go on",
+			"registry", ev.Registry, "repository", ev.Repository, "timeout", d.timeout)
+		select {
+		case <-done:
+			return
+		case <-ctx.Done():
+		}
+	}
+	timer := time.NewTimer(d.grace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		d.log.Warn("webhook check did not stop at shutdown; not waiting for it", "registry", ev.Registry, "repository", ev.Repository)
 	}
 }

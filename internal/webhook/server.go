@@ -15,12 +15,14 @@ import (
 // answered at once; their events reach the Sink through the debouncer once
 // Start runs.
 type Server struct {
-	cfg      Config
-	mux      *http.ServeMux
-	limiter  *ipLimiter
-	replays  *replayCache
-	debounce *debouncer
-	dispatch *dispatcher
+	cfg     Config
+	mux     *http.ServeMux
+	limiter *ipLimiter // authenticated requests, per type and client
+	// failLimiter counts failed authentications per client.
+	failLimiter *ipLimiter
+	replays     *replayCache
+	debounce    *debouncer
+	dispatch    *dispatcher
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -38,10 +40,13 @@ func NewServer(cfg Config, sink Sink) (*Server, error) {
 		cfg:      cfg,
 		mux:      http.NewServeMux(),
 		replays:  newReplayCache(cfg.ReplayCacheSize, cfg.ReplayTTL),
-		dispatch: newDispatcher(sink, cfg.Logger, cfg.MaxConcurrentCalls, cfg.MaxQueuedRepos),
+		dispatch: newDispatcher(sink, cfg.Logger, cfg.MaxConcurrentCalls, cfg.MaxQueuedRepos, cfg.CallTimeout),
 	}
 	if cfg.RequestsPerSecond > 0 {
 		s.limiter = newIPLimiter(cfg.RequestsPerSecond, cfg.RateBurst, defaultMaxRateClients)
+	}
+	if cfg.FailedAuthPerSecond > 0 {
+		s.failLimiter = newIPLimiter(cfg.FailedAuthPerSecond, cfg.FailedAuthBurst, defaultMaxRateClients)
 	}
 	s.debounce = newDebouncer(cfg.Clock, cfg.DebounceWindow, s.dispatch.submit)
 	s.mux.HandleFunc("/webhook", s.handleWebhook)
@@ -93,27 +98,31 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	client := s.cfg.ClientIP(r)
-	if s.limiter != nil && !s.limiter.allow(client, s.cfg.Clock.Now()) {
-		w.Header().Set("Retry-After", "1")
-		reply(w, http.StatusTooManyRequests, "too many requests")
-		return
-	}
 	typ := webhookType(r)
 	parser, verifier, ok := s.cfg.Parsers.Lookup(typ)
 	if !ok {
-		reply(w, http.StatusBadRequest, "unknown webhook type")
+		s.refuse(w, client, http.StatusBadRequest, "unknown webhook type")
 		return
 	}
 	log := s.cfg.Logger.With("type", typ, "client", client)
 	body, status := s.readBody(w, r)
 	if status != 0 {
 		log.Debug("webhook body rejected", "status", status)
-		reply(w, status, http.StatusText(status))
+		s.refuse(w, client, status, http.StatusText(status))
 		return
 	}
+	// Authentication comes first, so that requests nobody signed spend
+	// only their own (stricter) budget, never that of real senders who
+	// share the address (behind an ingress, every sender does).
 	if !s.authorized(typ, verifier, body, r) {
-		log.Warn("webhook request unauthorized")
-		reply(w, http.StatusUnauthorized, "unauthorized")
+		if s.refuse(w, client, http.StatusUnauthorized, "unauthorized") {
+			log.Warn("webhook request unauthorized")
+		}
+		return
+	}
+	if s.limiter != nil && !s.limiter.allow(typ+"\x00"+client, s.cfg.Clock.Now()) {
+		log.Warn("webhook rate limit reached")
+		tooMany(w)
 		return
 	}
 	if s.debounce.isStopped() {
@@ -203,6 +212,23 @@ func (s *Server) mapHost(typ string, ev Event) Event {
 		ev.Registry = normaliseHost(host)
 	}
 	return ev
+}
+
+// refuse answers a request that did not authenticate (or could not be
+// read): with status while the client's failure budget lasts, then with
+// 429. It reports whether the budget lasted.
+func (s *Server) refuse(w http.ResponseWriter, client string, status int, msg string) bool {
+	if s.failLimiter != nil && !s.failLimiter.allow(client, s.cfg.Clock.Now()) {
+		tooMany(w)
+		return false
+	}
+	reply(w, status, msg)
+	return true
+}
+
+func tooMany(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "1")
+	reply(w, http.StatusTooManyRequests, "too many requests")
 }
 
 func parseErrorStatus(err error) (int, string) {

@@ -358,7 +358,7 @@ func TestDispatcherOneCallPerRepositoryAtATime(t *testing.T) {
 		running--
 		mu.Unlock()
 	})
-	d := newDispatcher(sink, slog.New(slog.DiscardHandler), 4, 100)
+	d := newDispatcher(sink, slog.New(slog.DiscardHandler), 4, 100, time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.run(ctx); close(done) }()
@@ -500,4 +500,104 @@ func TestIPLimiterStaysBounded(t *testing.T) {
 	if len(l.buckets) > 3 {
 		t.Fatalf("buckets = %d, want at most 3", len(l.buckets))
 	}
+}
+
+func TestUnauthenticatedRequestsDoNotSpendSendersBudget(t *testing.T) {
+	clock := newFakeClock()
+	sink := newRecordingSink()
+	s := newTestServer(t, Config{Secrets: allSecrets(), Clock: clock}, sink)
+	body := readSample(t, "docker.io.json")
+	var limited int
+	for i := range 70 {
+		w := post(s, "/webhook?type=docker.io&secret=wrong", body, nil)
+		switch w.Code {
+		case http.StatusUnauthorized:
+		case http.StatusTooManyRequests:
+			limited++
+		default:
+			t.Fatalf("unsigned request %d: status %d", i, w.Code)
+		}
+	}
+	if limited != 70-DefaultFailedAuthBurst {
+		t.Errorf("unsigned requests limited: %d, want %d (failed-auth burst %d)", limited, 70-DefaultFailedAuthBurst, DefaultFailedAuthBurst)
+	}
+	for _, target := range []string{"/webhook?type=nope", "/webhook"} {
+		if w := post(s, target, body, nil); w.Code != http.StatusTooManyRequests {
+			t.Errorf("%s after the failure budget: status %d, want 429", target, w.Code)
+		}
+	}
+	if w := post(s, "/webhook?type=docker.io&secret="+testSecret, body, nil); w.Code != http.StatusAccepted {
+		t.Fatalf("signed request after 70 unsigned: status %d, want 202", w.Code)
+	}
+	// A flood of signed requests of one type does not stop another type.
+	for range DefaultRateBurst {
+		post(s, "/webhook?type=docker.io&secret="+testSecret, body, nil)
+	}
+	if w := post(s, "/webhook?type=docker.io&secret="+testSecret, body, nil); w.Code != http.StatusTooManyRequests {
+		t.Fatalf("signed request beyond the burst: status %d, want 429", w.Code)
+	}
+	if w := post(s, "/webhook?type=quay.io&secret="+testSecret, readSample(t, "quay.io.json"), nil); w.Code != http.StatusAccepted {
+		t.Fatalf("other type: status %d, want 202", w.Code)
+	}
+	clock.Advance(time.Second)
+	if w := post(s, "/webhook?type=docker.io&secret=wrong", body, nil); w.Code != http.StatusUnauthorized {
+		t.Fatalf("after refill: status %d, want 401", w.Code)
+	}
+}
+
+func TestStuckCheckDoesNotBlockOtherEvents(t *testing.T) {
+	clock := newFakeClock()
+	unblock := make(chan struct{})
+	var mu sync.Mutex
+	calls := map[string]int{}
+	var stuckRunning, maxStuck int
+	sink := SinkFunc(func(ctx context.Context, ev Event) {
+		mu.Lock()
+		calls[ev.Repository]++
+		mu.Unlock()
+		switch ev.Repository {
+		case "acme/stuck": // ignores its context, like a read with no deadline
+			mu.Lock()
+			stuckRunning++
+			maxStuck = max(maxStuck, stuckRunning)
+			mu.Unlock()
+			<-unblock
+			mu.Lock()
+			stuckRunning--
+			mu.Unlock()
+		case "acme/slow": // honours its context
+			<-ctx.Done()
+		}
+	})
+	s := newTestServer(t, Config{Secrets: allSecrets(), Clock: clock, MaxConcurrentCalls: 1, CallTimeout: 200 * time.Millisecond}, sink)
+	startServer(t, s)
+	t.Cleanup(func() { close(unblock) })
+	send := func(repo string) {
+		t.Helper()
+		body := []byte(`{"push_data":{"tag":"1"},"repository":{"repo_name":"` + repo + `"}}`)
+		if w := post(s, "/webhook?type=docker.io&secret="+testSecret, body, nil); w.Code != http.StatusAccepted {
+			t.Fatalf("%s: status %d", repo, w.Code)
+		}
+	}
+	count := func(repo string) int { mu.Lock(); defer mu.Unlock(); return calls[repo] }
+	send("acme/stuck")
+	clock.Advance(DefaultDebounceWindow)
+	waitFor(t, func() bool { return count("acme/stuck") == 1 })
+	for _, repo := range []string{"acme/slow", "acme/web", "acme/api"} {
+		send(repo)
+	}
+	send("acme/stuck") // must wait for the stuck call, never run beside it
+	clock.Advance(DefaultDebounceWindow)
+	for _, repo := range []string{"acme/slow", "acme/web", "acme/api"} {
+		waitFor(t, func() bool { return count(repo) == 1 })
+	}
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	stuckCalls, most := calls["acme/stuck"], maxStuck
+	mu.Unlock()
+	if stuckCalls != 1 || most != 1 {
+		t.Fatalf("stuck repository: %d calls, %d at once; want 1 and 1 while the first is stuck", stuckCalls, most)
+	}
+	unblock <- struct{}{} // the stuck call returns: its follow-up runs
+	waitFor(t, func() bool { return count("acme/stuck") == 2 })
 }
