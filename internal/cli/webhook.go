@@ -146,6 +146,8 @@ func newHTTPServer(what, addr string, srv *http.Server, useTLS bool, o webhook.T
 
 // serve serves until ctx ends (or the server fails).
 func (hs *httpServer) serve(ctx context.Context, logger *slog.Logger) error {
+	// net/http's own messages (TLS handshake failures) go to our log.
+	hs.srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelInfo)
 	done := make(chan error, 1)
 	go func() {
 		if hs.tls {
