@@ -110,23 +110,36 @@ func notFound(err error) error {
 
 // apiFlags configure the trigger API server.
 type apiFlags struct {
-	port int
+	port        int
+	bindAddress string
 }
 
-func (a *apiFlags) register(f *pflag.FlagSet) {
-	f.IntVar(&a.port, "api-port", envInt("IMAGEPILOT_API_PORT", 0), "port of the trigger API (0 = off); the bearer token comes from IMAGEPILOT_API_TOKEN")
+func (a *apiFlags) register(f *pflag.FlagSet, env *envSource) {
+	f.IntVar(&a.port, "api-port", env.number("api-port", "IMAGEPILOT_API_PORT", 0, 0, 65535), "port of the trigger API (0 = off); the bearer token comes from IMAGEPILOT_API_TOKEN")
+	f.StringVar(&a.bindAddress, "api-bind-address", env.str("", "IMAGEPILOT_API_BIND_ADDRESS"), "host:port of the trigger API (overrides --api-port; turns the API on)")
+}
+
+// address is where the trigger API listens ("" = off).
+func (a *apiFlags) address() string {
+	if a.bindAddress != "" {
+		return a.bindAddress
+	}
+	if a.port == 0 {
+		return ""
+	}
+	return net.JoinHostPort("", strconv.Itoa(a.port))
 }
 
 // serveAPI runs the trigger API until the returned stop is called.
 func serveAPI(ctx context.Context, a *apiFlags, backend api.Backend, r *repomode.Runner) (func(), error) {
-	if a.port == 0 {
+	if a.address() == "" {
 		return func() {}, nil
 	}
 	h, err := api.NewServer(backend, envOr("IMAGEPILOT_API_TOKEN", ""), r.Logger)
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(a.port)))
+	ln, err := net.Listen("tcp", a.address())
 	if err != nil {
 		return nil, fmt.Errorf("trigger API: %w", err)
 	}

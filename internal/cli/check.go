@@ -13,10 +13,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/credentials"
 	"github.com/imagepilot/imagepilot/internal/imagespec"
+	"github.com/imagepilot/imagepilot/internal/kube"
 	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/registry"
 )
@@ -32,6 +35,7 @@ type checkOptions struct {
 	output      string
 	verbose     bool
 	loglevel    string
+	kubeconfig  string
 }
 
 // checkResult is the JSON output of check.
@@ -50,18 +54,28 @@ type checkResult struct {
 func newCheckCmd() *cobra.Command {
 	o := &checkOptions{}
 	cmd := &cobra.Command{
-		Use:   "check IMAGE",
-		Short: "Ask a registry which tag an image would be updated to",
+		Use:     "check IMAGE",
+		Aliases: []string{"test"},
+		Short:   "Ask a registry which tag an image would be updated to (alias: test)",
 		Long: `check lists the image's tags, applies the update strategy and filters, and
 prints the tag (and digest) imagepilot would deploy. IMAGE is an image spec,
 [alias=]image[:constraint]; --semver-constraint overrides the constraint.
+
+Credentials of the forms secret:ns/name#key and pullsecret:ns/name (in
+--credentials or registries.conf) are read from the cluster --kubeconfig
+names.
 
 Exit codes: 0 a tag was chosen, 1 no tag is eligible, 2 usage or
 configuration error, 3 registry error.`,
 		Example: `  imagepilot check nginx:~1.26
   imagepilot check ghcr.io/org/app --update-strategy newest-build --platforms linux/amd64 -v
   imagepilot check registry.example.com/team/app --credentials env:REGISTRY_CREDS --output json`,
-		Args: cobra.ExactArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return withCode(ExitUsage, fmt.Errorf("%s takes one image, e.g. `imagepilot %s nginx:~1.26` (got %d arguments)", cmd.CalledAs(), cmd.CalledAs(), len(args)))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return o.run(cmd.Context(), args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
@@ -78,6 +92,7 @@ configuration error, 3 registry error.`,
 	f.StringVarP(&o.output, "output", "o", "text", "text or json")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show every tag seen and why each candidate lost")
 	f.StringVar(&o.loglevel, "loglevel", "warn", "log level")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster holding the Secrets that secret: and pullsecret: credentials name")
 	return cmd
 }
 
@@ -101,11 +116,15 @@ func (o *checkOptions) run(ctx context.Context, image string, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	rc, err := o.clients(logger, prometheus.NewRegistry(), nil)
+	secrets, err := o.secrets()
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
-	res, err := o.choose(ctx, rc.resolver, rc.client, spec, pol)
+	rc, err := o.clients(logger, prometheus.NewRegistry(), secrets)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	res, err := o.choose(ctx, rc.resolver, rc.client, spec, pol, secrets)
 	if err != nil {
 		return err
 	}
@@ -118,12 +137,30 @@ func (o *checkOptions) run(ctx context.Context, image string, stdout, stderr io.
 	return nil
 }
 
-func (o *checkOptions) choose(ctx context.Context, resolver *access.Resolver, client *registry.Client, spec imagespec.Spec, pol *policy.Policy) (checkResult, error) {
+// secrets reads Kubernetes Secrets from the --kubeconfig cluster (nil
+// without one: secret: and pullsecret: references then fail).
+func (o *checkOptions) secrets() (credentials.SecretGetter, error) {
+	if o.kubeconfig == "" {
+		return nil, nil
+	}
+	rules := &clientcmd.ClientConfigLoadingRules{ExplicitPath: o.kubeconfig}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("--kubeconfig: %w", err)
+	}
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("--kubeconfig: %w", err)
+	}
+	return kube.SecretGetter{Reader: c}, nil
+}
+
+func (o *checkOptions) choose(ctx context.Context, resolver *access.Resolver, client *registry.Client, spec imagespec.Spec, pol *policy.Policy, secrets credentials.SecretGetter) (checkResult, error) {
 	repo, err := resolver.Repository(spec)
 	if err != nil {
 		return checkResult{}, withCode(ExitUsage, err)
 	}
-	auth, err := o.auth(ctx, resolver, spec)
+	auth, err := o.auth(ctx, resolver, spec, secrets)
 	if err != nil {
 		return checkResult{}, err
 	}
@@ -150,12 +187,16 @@ func (o *checkOptions) choose(ctx context.Context, resolver *access.Resolver, cl
 	return res, nil
 }
 
-func (o *checkOptions) auth(ctx context.Context, resolver *access.Resolver, spec imagespec.Spec) (authn.Authenticator, error) {
+func (o *checkOptions) auth(ctx context.Context, resolver *access.Resolver, spec imagespec.Spec, secrets credentials.SecretGetter) (authn.Authenticator, error) {
 	if o.credentials == "" {
 		auth, err := resolver.Auth(ctx, spec, "")
 		return auth, withCode(ExitUsage, err)
 	}
-	src, err := credentials.ParseRef(o.credentials, credentials.AllowPlain())
+	opts := []credentials.Option{credentials.AllowPlain(), credentials.WithRegistryHost(spec.Registry)}
+	if secrets != nil {
+		opts = append(opts, credentials.WithSecretGetter(secrets))
+	}
+	src, err := credentials.ParseRef(o.credentials, opts...)
 	if err != nil {
 		return nil, withCode(ExitUsage, fmt.Errorf("--credentials: %w", err))
 	}

@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
 
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/credentials"
@@ -44,11 +48,25 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 type registryFlags struct {
 	confPath  string
 	rateLimit float64
+	// confOptional: confPath is upstream's default path and may be absent.
+	confOptional bool
+}
+
+// prepareConf notes whether the registries.conf path is the default, where
+// a missing file means the built-in configuration (Docker Hub).
+func (f *registryFlags) prepareConf(flags *pflag.FlagSet, env *envSource) {
+	_, fromEnv := env.value("IMAGE_UPDATER_REGISTRIES_CONF_PATH")
+	f.confOptional = f.confPath == defaultRegistriesConfPath && !flags.Changed("registries-conf-path") && !fromEnv
 }
 
 func (f *registryFlags) loadConf() (*registryconf.Config, error) {
 	if f.confPath == "" {
 		return &registryconf.Config{}, nil
+	}
+	if f.confOptional {
+		if _, err := os.Stat(f.confPath); errors.Is(err, fs.ErrNotExist) {
+			return &registryconf.Config{}, nil
+		}
 	}
 	conf, err := registryconf.Load(f.confPath)
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
+	"os"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,8 +22,9 @@ import (
 )
 
 // controllerOptions configure the in-cluster controller (`run` without
-// --repo). The run command fills common, once, dryRun and interval from its
-// own flags; registerControllerFlags adds the controller-only ones.
+// --repo) and the in-cluster webhook command. The run command fills common,
+// once, dryRun and interval from its own flags; registerControllerFlags adds
+// the controller-only ones.
 type controllerOptions struct {
 	// common carries the flags shared with repo mode: registries.conf,
 	// git, logging, --argocd-namespace, --max-concurrent-apps.
@@ -34,9 +35,6 @@ type controllerOptions struct {
 
 	kubeconfig        string
 	watchNamespaces   []string
-	healthProbeAddr   string
-	metricsAddr       string
-	leaderElection    bool
 	disableKubeEvents bool
 	legacyAnnotations bool
 	matchAppNames     []string
@@ -44,20 +42,26 @@ type controllerOptions struct {
 	kubeQPS           float32
 	kubeBurst         int
 
-	// hooks and api are run's --enable-webhook/--webhook-* and --api-port
+	healthProbeAddr         string
+	metricsAddr             string
+	metricsSecure           bool
+	leaderElection          bool
+	leaderElectionNamespace string
+	maxConcurrentReconciles int
+	// ownNamespace is the controller's namespace (set by restConfig).
+	ownNamespace string
+
+	// hooks and api are the --enable-webhook/--webhook-* and --api-port
 	// flags (nil: off).
 	hooks *webhookFlags
 	api   *apiFlags
 }
 
-// registerControllerFlags registers the controller-only flags on f.
-func registerControllerFlags(f *pflag.FlagSet, o *controllerOptions) {
-	f.StringVar(&o.kubeconfig, "kubeconfig", envOr("KUBECONFIG", ""), "kubeconfig file (default: in-cluster configuration)")
-	f.StringSliceVar(&o.watchNamespaces, "watch-namespaces", controllerEnvList("IMAGE_UPDATER_WATCH_NAMESPACES"), "namespaces whose Applications ImageUpdaters may select (* = all; default: the ImageUpdater's own)")
-	f.StringVar(&o.healthProbeAddr, "health-probe-bind-address", envOr("IMAGE_UPDATER_HEALTH_PROBE_BIND_ADDRESS", ":8081"), "address serving /healthz and /readyz (0 disables)")
-	f.StringVar(&o.metricsAddr, "metrics-bind-address", envOr("IMAGE_UPDATER_METRICS_BIND_ADDRESS", ":8080"), "address serving /metrics (0 disables)")
-	f.BoolVar(&o.leaderElection, "leader-election", envOr("IMAGE_UPDATER_LEADER_ELECTION", "") == "true", "elect a leader among replicas")
-	f.BoolVar(&o.disableKubeEvents, "disable-kube-events", envOr("IMAGE_UPDATER_KUBE_EVENTS", "") == "false", "do not record ImagesUpdated Events on Applications")
+// registerClusterFlags registers the flags of every in-cluster command.
+func registerClusterFlags(f *pflag.FlagSet, env *envSource, o *controllerOptions) {
+	f.StringVar(&o.kubeconfig, "kubeconfig", env.str("", "KUBECONFIG"), "kubeconfig file (default: in-cluster configuration)")
+	f.StringSliceVar(&o.watchNamespaces, "watch-namespaces", env.list("IMAGE_UPDATER_WATCH_NAMESPACES"), "namespaces whose Applications ImageUpdaters may select (* = all; default: the ImageUpdater's own; env IMAGE_UPDATER_WATCH_NAMESPACES)")
+	f.BoolVar(&o.disableKubeEvents, "disable-kube-events", env.boolean("disable-kube-events", "IMAGE_UPDATER_KUBE_EVENTS", false), "do not record ImagesUpdated Events on Applications (env IMAGE_UPDATER_KUBE_EVENTS=true, as upstream, disables them)")
 	f.BoolVar(&o.legacyAnnotations, "legacy-annotations", false, "also manage every Application with an image-list annotation (v0.x mode)")
 	f.StringSliceVar(&o.matchAppNames, "match-application-name", nil, "legacy mode: only Applications whose name matches one of these globs")
 	f.StringVar(&o.matchAppLabel, "match-application-label", "", "legacy mode: only Applications matching this label selector")
@@ -65,15 +69,23 @@ func registerControllerFlags(f *pflag.FlagSet, o *controllerOptions) {
 	f.IntVar(&o.kubeBurst, "kube-api-burst", 100, "Kubernetes API request burst")
 }
 
-// controllerEnvList reads a comma-separated list from the environment.
-func controllerEnvList(key string) []string {
-	var out []string
-	for _, p := range strings.Split(envOr(key, ""), ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
+// registerControllerFlags registers the controller's flags on f.
+func registerControllerFlags(f *pflag.FlagSet, env *envSource, o *controllerOptions) {
+	registerClusterFlags(f, env, o)
+	f.StringVar(&o.healthProbeAddr, "health-probe-bind-address", env.str(":8081", "IMAGE_UPDATER_HEALTH_PROBE_BIND_ADDRESS"), "address serving /healthz and /readyz (0 disables)")
+	f.StringVar(&o.metricsAddr, "metrics-bind-address", env.str("0", "IMAGE_UPDATER_METRICS_BIND_ADDRESS"), "address serving /metrics, e.g. :8443 (0 disables, as upstream)")
+	f.BoolVar(&o.metricsSecure, "metrics-secure", true, "serve /metrics over HTTPS to callers the API server authenticates and authorizes (RBAC nonResourceURL /metrics, verb get); false serves plain HTTP to anyone")
+	f.BoolVar(&o.leaderElection, "leader-election", env.boolean("leader-election", "IMAGE_UPDATER_LEADER_ELECTION", true), "elect a leader among replicas (a Lease in --leader-election-namespace)")
+	f.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: the controller's own namespace, from the pod or the kubeconfig context)")
+	f.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", env.number("max-concurrent-reconciles", "MAX_CONCURRENT_RECONCILES", 1, 1, 10), "ImageUpdater objects reconciled at once, 1 to 10 (env MAX_CONCURRENT_RECONCILES)")
+}
+
+// validate checks the flags that env.check cannot.
+func (o *controllerOptions) validate() error {
+	if o.maxConcurrentReconciles != 0 && (o.maxConcurrentReconciles < 1 || o.maxConcurrentReconciles > 10) {
+		return withCode(ExitUsage, fmt.Errorf("--max-concurrent-reconciles %d: want 1 to 10", o.maxConcurrentReconciles))
 	}
-	return out
+	return nil
 }
 
 // runController runs the in-cluster controller until ctx ends, or one pass
@@ -83,9 +95,12 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if o.common == nil {
 		o.common = &repoOptions{}
 	}
+	if err := o.validate(); err != nil {
+		return err
+	}
 	logger, err := newLogger(stderr, o.common.loglevel, o.common.logformat)
 	if err != nil {
-		return err
+		return withCode(ExitUsage, err)
 	}
 	cfg, err := o.restConfig()
 	if err != nil {
@@ -95,21 +110,25 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	defer reg.unregisterAll()
 	engine, err := o.engine(cfg, logger, reg)
 	if err != nil {
-		return err
+		return withCode(ExitUsage, err)
 	}
-	var legacy *controller.Legacy
-	if o.legacyAnnotations {
-		if legacy, err = controller.NewLegacy(o.matchAppNames, o.matchAppLabel); err != nil {
-			return err
-		}
+	legacy, err := o.legacy()
+	if err != nil {
+		return err
 	}
 	if o.once {
 		return o.runOnce(ctx, cfg, engine, legacy, stdout)
 	}
+	leaderNS := o.leaderElectionNamespace
+	if leaderNS == "" {
+		leaderNS = o.ownNamespace
+	}
 	mgr, err := controller.NewManager(cfg, engine, controller.ManagerOptions{
 		HealthProbeBindAddress: o.healthProbeAddr, MetricsBindAddress: o.metricsAddr,
-		LeaderElection: o.leaderElection, LeaderElectionNamespace: o.common.namespace,
-		DisableEvents: o.disableKubeEvents, Legacy: legacy,
+		MetricsSecure: o.metricsSecure, EnableHTTP2: o.hooks != nil && o.hooks.tls.EnableHTTP2,
+		LeaderElection: o.leaderElection, LeaderElectionNamespace: leaderNS,
+		MaxConcurrentReconciles: o.maxConcurrentReconciles,
+		DisableEvents:           o.disableKubeEvents, Legacy: legacy,
 	})
 	if err != nil {
 		return err
@@ -117,11 +136,71 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err := o.addControllerTriggers(mgr, engine, legacy, logger); err != nil {
 		return err
 	}
-	logger.InfoContext(ctx, "starting controller", "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces, "legacyAnnotations", o.legacyAnnotations)
+	logger.InfoContext(ctx, "starting controller", "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
+		"legacyAnnotations", o.legacyAnnotations, "argocdNamespace", o.common.namespace, "leaderElection", o.leaderElection, "leaderElectionNamespace", leaderNS)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}
 	return nil
+}
+
+func (o *controllerOptions) legacy() (*controller.Legacy, error) {
+	if !o.legacyAnnotations {
+		return nil, nil
+	}
+	l, err := controller.NewLegacy(o.matchAppNames, o.matchAppLabel)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return l, nil
+}
+
+// runClusterWebhook serves registry webhooks for the cluster until ctx
+// ends: each push runs a pass limited to the pushed repository over what
+// the ImageUpdaters (and, in legacy mode, the annotations) select; nothing
+// polls.
+func runClusterWebhook(ctx context.Context, o *controllerOptions, stderr io.Writer) error {
+	logger, err := newLogger(stderr, o.common.loglevel, o.common.logformat)
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	cfg, err := o.restConfig()
+	if err != nil {
+		return err
+	}
+	engine, err := o.engine(cfg, logger, prometheus.NewRegistry())
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	legacy, err := o.legacy()
+	if err != nil {
+		return err
+	}
+	if !o.disableKubeEvents {
+		stop, err := controller.DirectEvents(cfg, engine)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	runs, err := o.triggerRunnables(engine, legacy, logger)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(runs))
+	for _, run := range runs {
+		go func() { errs <- run(ctx) }()
+	}
+	var first error
+	for range runs {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+			cancel()
+		}
+	}
+	return first
 }
 
 // runOnce runs one pass with uncached reads and exits.
@@ -151,16 +230,31 @@ func (o *controllerOptions) runOnce(ctx context.Context, cfg *rest.Config, engin
 	return nil
 }
 
+// restConfig loads the cluster configuration and resolves the controller's
+// own namespace (as upstream: POD_NAMESPACE, else the pod's service account
+// namespace, else the kubeconfig context's), which --argocd-namespace
+// defaults to.
 func (o *controllerOptions) restConfig() (*rest.Config, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if o.kubeconfig != "" {
 		rules.ExplicitPath = o.kubeconfig
 	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
+	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{})
+	cfg, err := cc.ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("kubernetes configuration: %w", err)
+		return nil, withCode(ExitUsage, fmt.Errorf("no --repo given and no Kubernetes cluster to work in (%w): give --repo URL to work on a GitOps repository, or --kubeconfig FILE (or KUBECONFIG) to work in a cluster", err))
 	}
 	cfg.QPS, cfg.Burst = o.kubeQPS, o.kubeBurst
+	ns := os.Getenv("POD_NAMESPACE")
+	if ns == "" {
+		if ns, _, err = cc.Namespace(); err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("own namespace: %w (set --argocd-namespace or ARGOCD_NAMESPACE)", err))
+		}
+	}
+	o.ownNamespace = ns
+	if o.common.namespace == "" {
+		o.common.namespace = ns
+	}
 	return cfg, nil
 }
 

@@ -5,11 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"slices"
-	"strconv"
-	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -76,62 +72,52 @@ func controllerNotFound(err error) error {
 }
 
 // addControllerTriggers adds the webhook server (--enable-webhook) and the
-// trigger API (--api-port) to the manager; like the reconciler they run on
-// the leader only. Configuration errors (no token, a secret for an unknown
-// type) are returned now.
+// trigger API (--api-port, --api-bind-address) to the manager; like the
+// reconciler they run on the leader only. Configuration errors (no token,
+// a secret for an unknown type, a bad TLS setting) are returned now.
 func (o *controllerOptions) addControllerTriggers(mgr manager.Manager, engine *controller.Engine, legacy *controller.Legacy, logger *slog.Logger) error {
-	if o.hooks != nil && o.hooks.enabled {
+	runs, err := o.triggerRunnables(engine, legacy, logger)
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		if err := mgr.Add(manager.RunnableFunc(run)); err != nil {
+			return fmt.Errorf("adding trigger server: %w", err)
+		}
+	}
+	return nil
+}
+
+// triggerRunnables builds the webhook server and the trigger API the flags
+// ask for, each as a function serving until its context ends.
+func (o *controllerOptions) triggerRunnables(engine *controller.Engine, legacy *controller.Legacy, logger *slog.Logger) ([]func(context.Context) error, error) {
+	var runs []func(context.Context) error
+	if o.hooks != nil && o.hooks.enabled && o.hooks.address() != "" {
 		sink := webhook.SinkFunc(func(ctx context.Context, ev webhook.Event) {
 			logger.InfoContext(ctx, "webhook: re-checking repository", "registry", ev.Registry, "repository", ev.Repository, "type", ev.Source)
 			if _, err := engine.RunFor(ctx, legacy, controller.Match(eventMatcher(ev))); err != nil {
 				logger.ErrorContext(ctx, "webhook-triggered pass failed", "error", err)
 			}
 		})
-		srv, err := webhook.NewServer(webhook.Config{Secrets: webhookSecrets(), AllowUnauthenticated: o.hooks.unauthenticated, Logger: logger}, sink)
+		srv, hs, err := o.hooks.newServer(logger, sink)
 		if err != nil {
-			return withCode(ExitUsage, fmt.Errorf("webhook server: %w", err))
+			return nil, withCode(ExitUsage, err)
 		}
-		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		runs = append(runs, func(ctx context.Context) error {
 			go func() { _ = srv.Start(ctx) }()
-			return serveUntilDone(ctx, "webhook server", o.hooks.port, srv, webhook.NewHTTPServer, logger)
-		})); err != nil {
-			return fmt.Errorf("adding webhook server: %w", err)
-		}
+			return hs.serve(ctx, logger)
+		})
 	}
-	if o.api != nil && o.api.port != 0 {
+	if o.api != nil && o.api.address() != "" {
 		h, err := api.NewServer(controllerBackend{engine: engine, legacy: legacy}, envOr("IMAGEPILOT_API_TOKEN", ""), logger)
 		if err != nil {
-			return withCode(ExitUsage, err)
+			return nil, withCode(ExitUsage, err)
 		}
-		if err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
-			return serveUntilDone(ctx, "trigger API", o.api.port, h, api.NewHTTPServer, logger)
-		})); err != nil {
-			return fmt.Errorf("adding trigger API: %w", err)
+		hs, err := newHTTPServer("trigger API", o.api.address(), api.NewHTTPServer("", h), false, webhook.TLSOptions{})
+		if err != nil {
+			return nil, err
 		}
+		runs = append(runs, func(ctx context.Context) error { return hs.serve(ctx, logger) })
 	}
-	return nil
-}
-
-// serveUntilDone serves h on port until ctx ends.
-func serveUntilDone(ctx context.Context, what string, port int, h http.Handler, newSrv func(string, http.Handler) *http.Server, logger *slog.Logger) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(port)))
-	if err != nil {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	srv := newSrv(ln.Addr().String(), h)
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	logger.InfoContext(ctx, what+" listening", "address", ln.Addr().String())
-	select {
-	case err := <-done:
-		return fmt.Errorf("%s: %w", what, err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdownCtx)
-	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	return nil
+	return runs, nil
 }

@@ -31,9 +31,10 @@ and the resulting .argocd-source-guestbook.yaml. No cluster, no network.`,
 			}
 			fmt.Fprintf(out, "registry:   http://%s (guestbook v1..v4, redis 6.0.5/6.2.14/7.2.4)\nrepository: %s (deploys guestbook v1, redis 6.0.5)\n\n", p.Registry.Host, p.RepoPath)
 			o := &repoOptions{}
-			o.register(cmd.Flags())
+			o.register(cmd.Flags(), newEnv())
 			o.repo, o.confPath, o.loglevel = p.RepoPath, p.RegistriesConf, "warn"
 			o.git.cacheDir = filepath.Join(p.Dir, "cache")
+			o.git.messagePath = "" // the default template, whatever /app/config holds
 			r, err := o.runner(cmd.ErrOrStderr(), false)
 			if err != nil {
 				return withCode(ExitFailedCycle, err)

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -28,23 +30,42 @@ type gitFlags struct {
 	insecureHostKey         bool
 	caFile                  string
 	lockTimeout             string
+	// messageOptional: messagePath is the default path and may be absent.
+	messageOptional bool
 }
 
-func (g *gitFlags) register(f *pflag.FlagSet) {
-	f.StringVar(&g.commitUser, "git-commit-user", envOr("GIT_COMMIT_USER", "imagepilot"), "commit author name")
-	f.StringVar(&g.commitEmail, "git-commit-email", envOr("GIT_COMMIT_EMAIL", "imagepilot@localhost"), "commit author e-mail")
-	f.StringVar(&g.messagePath, "git-commit-message-path", envOr("GIT_COMMIT_MESSAGE_PATH", ""), "file with the commit message template (Go text/template)")
-	f.BoolVar(&g.signOff, "git-commit-sign-off", envOr("GIT_COMMIT_SIGN_OFF", "") == "true", "add a Signed-off-by trailer")
-	f.StringVar(&g.signingKey, "git-commit-signing-key", envOr("GIT_COMMIT_SIGNING_KEY", ""), "OpenPGP key id, or SSH private key path, to sign commits")
-	f.StringVar(&g.signingMethod, "git-commit-signing-method", envOr("GIT_COMMIT_SIGNING_METHOD", "openpgp"), "openpgp or ssh")
-	f.StringVar(&g.cacheDir, "git-cache-dir", envOr("IMAGEPILOT_GIT_CACHE_DIR", filepath.Join(os.TempDir(), "imagepilot-git")), "directory for the persistent working copies")
-	f.StringVar(&g.lockTimeout, "git-lock-timeout", envOr("IMAGEPILOT_GIT_LOCK_TIMEOUT", git.DefaultLockTimeout.String()), "how long to wait for a working copy another imagepilot process is using before failing as busy")
-	f.StringVar(&g.username, "git-username", envOr("IMAGEPILOT_GIT_USERNAME", ""), "HTTPS user name for the repository")
+// Default paths of Argo CD Image Updater's install manifests, which mount
+// the argocd-image-updater-config ConfigMap's registries.conf and
+// git.commit-message-template keys there. A file missing at its default
+// path means "use the built-in default"; one missing at a path the user
+// gave is an error.
+const (
+	defaultRegistriesConfPath = "/app/config/registries.conf"
+	defaultCommitTemplatePath = "/app/config/commit.template"
+)
+
+func (g *gitFlags) register(f *pflag.FlagSet, env *envSource) {
+	f.StringVar(&g.commitUser, "git-commit-user", env.str("imagepilot", "GIT_COMMIT_USER"), "commit author name (env GIT_COMMIT_USER, ConfigMap key git.user)")
+	f.StringVar(&g.commitEmail, "git-commit-email", env.str("imagepilot@localhost", "GIT_COMMIT_EMAIL"), "commit author e-mail (env GIT_COMMIT_EMAIL, ConfigMap key git.email)")
+	f.StringVar(&g.messagePath, "git-commit-message-path", env.str(defaultCommitTemplatePath, "GIT_COMMIT_MESSAGE_PATH"), "file with the commit message template (Go text/template; ConfigMap key git.commit-message-template mounted here)")
+	f.BoolVar(&g.signOff, "git-commit-sign-off", env.boolean("git-commit-sign-off", "GIT_COMMIT_SIGN_OFF", false), "add a Signed-off-by trailer (env GIT_COMMIT_SIGN_OFF)")
+	f.StringVar(&g.signingKey, "git-commit-signing-key", env.str("", "GIT_COMMIT_SIGNING_KEY"), "OpenPGP key id, or SSH private key path, to sign commits (env GIT_COMMIT_SIGNING_KEY)")
+	f.StringVar(&g.signingMethod, "git-commit-signing-method", env.str("openpgp", "GIT_COMMIT_SIGNING_METHOD"), "openpgp or ssh (env GIT_COMMIT_SIGNING_METHOD)")
+	f.StringVar(&g.cacheDir, "git-cache-dir", env.str(filepath.Join(os.TempDir(), "imagepilot-git"), "IMAGEPILOT_GIT_CACHE_DIR"), "directory for the persistent working copies")
+	f.StringVar(&g.lockTimeout, "git-lock-timeout", env.str(git.DefaultLockTimeout.String(), "IMAGEPILOT_GIT_LOCK_TIMEOUT"), "how long to wait for a working copy another imagepilot process is using before failing as busy")
+	f.StringVar(&g.username, "git-username", env.str("", "IMAGEPILOT_GIT_USERNAME"), "HTTPS user name for the repository")
 	f.StringVar(&g.passwordEnv, "git-password-env", "IMAGEPILOT_GIT_PASSWORD", "name of the environment variable holding the HTTPS password or token")
-	f.StringVar(&g.sshKey, "git-ssh-key", envOr("IMAGEPILOT_GIT_SSH_KEY", ""), "SSH private key file for ssh:// repositories")
-	f.StringVar(&g.knownHosts, "git-known-hosts", envOr("IMAGEPILOT_GIT_KNOWN_HOSTS", ""), "known_hosts file for SSH host key checking")
+	f.StringVar(&g.sshKey, "git-ssh-key", env.str("", "IMAGEPILOT_GIT_SSH_KEY"), "SSH private key file for ssh:// repositories")
+	f.StringVar(&g.knownHosts, "git-known-hosts", env.str("", "IMAGEPILOT_GIT_KNOWN_HOSTS"), "known_hosts file for SSH host key checking")
 	f.BoolVar(&g.insecureHostKey, "git-insecure-ignore-host-key", false, "do not check SSH host keys (unsafe)")
-	f.StringVar(&g.caFile, "git-ca-file", envOr("IMAGEPILOT_GIT_CA_FILE", ""), "CA bundle (PEM) to trust for HTTPS repositories, instead of the system's")
+	f.StringVar(&g.caFile, "git-ca-file", env.str("", "IMAGEPILOT_GIT_CA_FILE"), "CA bundle (PEM) to trust for HTTPS repositories, instead of the system's")
+}
+
+// prepare notes whether the template path is upstream's default, where a
+// missing file is allowed.
+func (g *gitFlags) prepare(f *pflag.FlagSet, env *envSource) {
+	_, fromEnv := env.value("GIT_COMMIT_MESSAGE_PATH")
+	g.messageOptional = g.messagePath == defaultCommitTemplatePath && !f.Changed("git-commit-message-path") && !fromEnv
 }
 
 // envOr returns the environment variable key, or def when it is unset.
@@ -100,6 +121,9 @@ func (g *gitFlags) writer(mgr *git.Manager, creds writeback.CredentialResolver, 
 	text := ""
 	if g.messagePath != "" {
 		data, err := os.ReadFile(g.messagePath)
+		if err != nil && g.messageOptional && errors.Is(err, fs.ErrNotExist) {
+			data, err = nil, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("--git-commit-message-path: %w", err)
 		}

@@ -20,11 +20,14 @@ import (
 type backendOptions struct {
 	repoOptions
 	server string
+	env    *envSource
+	flags  *pflag.FlagSet
 }
 
 func (b *backendOptions) register(f *pflag.FlagSet) {
+	b.env, b.flags = newEnv(), f
 	f.StringVar(&b.server, "server", envOr("IMAGEPILOT_SERVER", ""), "trigger API of a running imagepilot (token from IMAGEPILOT_API_TOKEN); instead of --repo")
-	b.repoOptions.register(f)
+	b.repoOptions.register(f, b.env)
 }
 
 func (b *backendOptions) backend(stderr io.Writer) (api.Backend, error) {
@@ -34,6 +37,9 @@ func (b *backendOptions) backend(stderr io.Writer) (api.Backend, error) {
 			return nil, fmt.Errorf("--server needs the API token in IMAGEPILOT_API_TOKEN")
 		}
 		return &api.Client{URL: b.server, Token: token}, nil
+	}
+	if err := b.prepare(b.flags, b.env, true); err != nil {
+		return nil, err
 	}
 	if b.repo == "" {
 		return nil, fmt.Errorf("give --repo (work on the repository directly) or --server (a running imagepilot)")

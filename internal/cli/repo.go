@@ -30,17 +30,34 @@ type repoOptions struct {
 	logformat   string
 }
 
-func (o *repoOptions) register(f *pflag.FlagSet) {
-	f.StringVar(&o.repo, "repo", envOr("IMAGEPILOT_REPO", ""), "GitOps repository (URL or local path) to read Applications from and commit to")
-	f.StringVar(&o.branch, "branch", envOr("IMAGEPILOT_BRANCH", ""), "branch to read Applications from (default: the repository's default branch)")
+func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
+	f.StringVar(&o.repo, "repo", env.str("", "IMAGEPILOT_REPO"), "GitOps repository (URL or local path) to read Applications from and commit to")
+	f.StringVar(&o.branch, "branch", env.str("", "IMAGEPILOT_BRANCH"), "branch to read Applications from (default: the repository's default branch)")
 	f.StringVar(&o.appsPath, "apps-path", "", "directory of the repository holding Application manifests (default: all)")
 	f.StringSliceVar(&o.sourceURLs, "source-url", nil, "other URLs Applications use for this repository (repeatable)")
-	f.StringVar(&o.namespace, "argocd-namespace", envOr("IMAGE_UPDATER_ARGOCD_NAMESPACE", "argocd"), "namespace of Argo CD (names .argocd-source-<ns>_<app>.yaml for apps elsewhere)")
-	f.IntVar(&o.concurrency, "max-concurrent-apps", 10, "images checked at once")
-	f.StringVar(&o.confPath, "registries-conf-path", envOr("IMAGE_UPDATER_REGISTRIES_CONF_PATH", ""), "path to registries.conf")
-	f.StringVar(&o.loglevel, "loglevel", envOr("IMAGE_UPDATER_LOGLEVEL", "info"), "log level: debug, info, warn, error")
-	f.StringVar(&o.logformat, "logformat", envOr("IMAGE_UPDATER_LOGFORMAT", "text"), "log format: text or json")
-	o.git.register(f)
+	f.StringVar(&o.namespace, "argocd-namespace", env.str("", "ARGOCD_NAMESPACE", "IMAGE_UPDATER_ARGOCD_NAMESPACE"), "namespace of Argo CD (env ARGOCD_NAMESPACE; default: the controller's own namespace, argocd in repo mode)")
+	f.IntVar(&o.concurrency, "max-concurrent-apps", env.number("max-concurrent-apps", "MAX_CONCURRENT_APPS", 10, 1, 100), "images checked at once (env MAX_CONCURRENT_APPS)")
+	f.StringVar(&o.confPath, "registries-conf-path", env.str(defaultRegistriesConfPath, "IMAGE_UPDATER_REGISTRIES_CONF_PATH"), "path to registries.conf (a missing file at the default path means Docker Hub only)")
+	f.StringVar(&o.loglevel, "loglevel", env.str("info", "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
+	f.StringVar(&o.logformat, "logformat", env.str("text", "IMAGE_UPDATER_LOGFORMAT"), "log format: text or json (env IMAGE_UPDATER_LOGFORMAT)")
+	o.git.register(f, env)
+}
+
+// prepare checks the environment and flags after parsing; repoMode picks
+// the default Argo CD namespace of repo mode.
+func (o *repoOptions) prepare(f *pflag.FlagSet, env *envSource, repoMode bool) error {
+	if err := env.check(f); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	if o.concurrency < 1 {
+		return withCode(ExitUsage, fmt.Errorf("--max-concurrent-apps %d: want at least 1", o.concurrency))
+	}
+	if repoMode && o.namespace == "" {
+		o.namespace = "argocd"
+	}
+	o.prepareConf(f, env)
+	o.git.prepare(f, env)
+	return nil
 }
 
 // runner builds the repo-mode runner.
@@ -80,6 +97,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 
 func newPlanCmd() *cobra.Command {
 	o := &repoOptions{}
+	env := newEnv()
 	cmd := &cobra.Command{
 		Use:   "plan --repo REPO",
 		Short: "Show what an update cycle would change, and why each image moves or stays",
@@ -88,6 +106,12 @@ unified diff it would commit together with the reason for every image. It
 changes nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.prepare(cmd.Flags(), env, true); err != nil {
+				return err
+			}
+			if o.repo == "" {
+				return withCode(ExitUsage, fmt.Errorf("plan needs --repo URL (or IMAGEPILOT_REPO): the GitOps repository to read"))
+			}
 			r, err := o.runner(cmd.ErrOrStderr(), true)
 			if err != nil {
 				return withCode(ExitUsage, err)
@@ -103,13 +127,14 @@ changes nothing.`,
 			return nil
 		},
 	}
-	o.register(cmd.Flags())
+	o.register(cmd.Flags(), env)
 	setFlagDefault(cmd, "loglevel", "warn") // plan's output is the report, not the log
 	return cmd
 }
 
 func newRunCmd() *cobra.Command {
 	o := &repoOptions{}
+	env := newEnv()
 	var once, dryRun bool
 	var interval time.Duration
 	var hooks webhookFlags
@@ -130,6 +155,9 @@ image-list annotation), writes back into the Application or to Git, and keeps
 status, Events and metrics.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.prepare(cmd.Flags(), env, o.repo != ""); err != nil {
+				return err
+			}
 			if o.repo == "" {
 				ctrl.once, ctrl.dryRun, ctrl.interval = once, dryRun, interval
 				ctrl.hooks, ctrl.api = &hooks, &apiF
@@ -143,13 +171,13 @@ status, Events and metrics.`,
 		},
 	}
 	f := cmd.Flags()
-	hooks.register(f)
-	apiF.register(f)
-	registerControllerFlags(f, ctrl)
+	hooks.register(f, env, 8082)
+	apiF.register(f, env)
+	registerControllerFlags(f, env, ctrl)
 	f.BoolVar(&once, "once", false, "run one cycle and exit")
 	f.BoolVar(&dryRun, "dry-run", false, "plan and print, but do not commit")
-	f.DurationVar(&interval, "interval", envDuration("IMAGE_UPDATER_INTERVAL", 2*time.Minute), "time between cycles")
-	o.register(f)
+	f.DurationVar(&interval, "interval", env.duration("interval", "IMAGE_UPDATER_INTERVAL", 2*time.Minute), "time between cycles (env IMAGE_UPDATER_INTERVAL)")
+	o.register(f, env)
 	return cmd
 }
 
@@ -165,48 +193,62 @@ func setFlagDefault(cmd *cobra.Command, name, value string) {
 
 func newWebhookCmd() *cobra.Command {
 	o := &repoOptions{}
+	env := newEnv()
 	var hooks webhookFlags
 	var apiF apiFlags
 	var interval time.Duration
+	ctrl := &controllerOptions{common: o}
 	cmd := &cobra.Command{
-		Use:   "webhook --repo REPO",
+		Use:   "webhook",
 		Short: "Serve registry webhooks only: each push re-checks the pushed repository",
-		Long: `webhook runs the registry webhook server (POST /webhook?type=TYPE on
---webhook-port) for a GitOps repository, as 'run --enable-webhook' does, but
-without polling unless --interval is set. Secrets come from the environment:
-DOCKER_WEBHOOK_SECRET, GHCR_WEBHOOK_SECRET, QUAY_WEBHOOK_SECRET,
-HARBOR_WEBHOOK_SECRET, ACR_WEBHOOK_SECRET, ALIYUN_ACR_WEBHOOK_SECRET,
-CLOUDEVENTS_WEBHOOK_SECRET, GITLAB_WEBHOOK_SECRET, DISTRIBUTION_WEBHOOK_SECRET.`,
+		Long: `webhook runs only the registry webhook server (POST /webhook?type=TYPE):
+each push re-checks the images of the pushed repository, nothing polls.
+
+Without --repo it works in the cluster like Argo CD Image Updater's webhook
+command: a push updates the Applications the ImageUpdater objects select
+(and, with --legacy-annotations, the annotated ones), with status, Events and
+write-back as the controller does them. With --repo it works on a GitOps
+repository, as 'run --repo --enable-webhook' does (--interval adds polling).
+
+HTTPS by default (--disable-tls for HTTP); secrets per type from the
+--<type>-webhook-secret flags or DOCKER_WEBHOOK_SECRET, GHCR_WEBHOOK_SECRET,
+QUAY_WEBHOOK_SECRET, HARBOR_WEBHOOK_SECRET, ACR_WEBHOOK_SECRET,
+ALIYUN_ACR_WEBHOOK_SECRET, CLOUDEVENTS_WEBHOOK_SECRET, GITLAB_WEBHOOK_SECRET,
+DISTRIBUTION_WEBHOOK_SECRET.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.prepare(cmd.Flags(), env, o.repo != ""); err != nil {
+				return err
+			}
+			hooks.enabled = true
+			if hooks.address() == "" {
+				return withCode(ExitUsage, fmt.Errorf("webhook: --webhook-port 0 turns the only server off; give a port or --webhook-bind-address"))
+			}
+			if o.repo == "" {
+				ctrl.hooks, ctrl.api = &hooks, &apiF
+				return runClusterWebhook(cmd.Context(), ctrl, cmd.ErrOrStderr())
+			}
 			r, err := o.runner(cmd.ErrOrStderr(), false)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			hooks.enabled = true
 			return runLoop(cmd.Context(), r, &hooks, &apiF, false, interval, cmd.OutOrStdout(), false)
 		},
 	}
 	f := cmd.Flags()
-	hooks.register(f)
-	apiF.register(f)
-	f.DurationVar(&interval, "interval", 0, "also poll at this interval (0 = webhooks only)")
-	o.register(f)
+	hooks.register(f, env, 8080)
+	apiF.register(f, env)
+	registerClusterFlags(f, env, ctrl)
+	f.DurationVar(&interval, "interval", 0, "with --repo: also poll at this interval (0 = webhooks only)")
+	o.register(f, env)
 	return cmd
-}
-
-func envDuration(key string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(envOr(key, "")); err == nil {
-		return d
-	}
-	return def
 }
 
 // runLoop runs cycles until ctx ends (or once), serving webhooks and the
 // trigger API when asked.
 func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
 	cycleMu := newCycleLock()
-	if hooks.enabled && !once {
+	if hooks.enabled && hooks.address() != "" && !once {
 		stop, err := serveWebhooks(ctx, hooks, r, cycleMu)
 		if err != nil {
 			return withCode(ExitUsage, err)

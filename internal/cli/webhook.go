@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -16,52 +17,166 @@ import (
 	"github.com/imagepilot/imagepilot/internal/webhook"
 )
 
-// webhookFlags configure the registry webhook server.
+// webhookFlags configure the registry webhook server; each flag's default
+// comes from the environment variable Argo CD Image Updater's manifests set.
 type webhookFlags struct {
 	enabled         bool
 	port            int
+	bindAddress     string
+	requireSecret   bool
 	unauthenticated bool
+	perHour         int
+	secrets         map[string]*string
+	disableTLS      bool
+	tls             webhook.TLSOptions
 }
 
-func (w *webhookFlags) register(f *pflag.FlagSet) {
-	f.BoolVar(&w.enabled, "enable-webhook", envOr("ENABLE_WEBHOOK", "") == "true", "serve registry webhooks: a push re-checks the pushed repository at once")
-	f.IntVar(&w.port, "webhook-port", envInt("WEBHOOK_PORT", 8082), "port of the webhook server (POST /webhook?type=TYPE)")
-	f.BoolVar(&w.unauthenticated, "webhook-allow-unauthenticated", false, "accept webhook types that have no secret configured (unsafe)")
+// webhookSecretFlag names, per webhook type, the flag and environment
+// variable holding its secret (upstream's names, plus gitlab and
+// distribution).
+var webhookSecretFlag = []struct{ typ, flag, env string }{
+	{"docker.io", "docker-webhook-secret", "DOCKER_WEBHOOK_SECRET"},
+	{"ghcr.io", "ghcr-webhook-secret", "GHCR_WEBHOOK_SECRET"},
+	{"quay.io", "quay-webhook-secret", "QUAY_WEBHOOK_SECRET"},
+	{"harbor", "harbor-webhook-secret", "HARBOR_WEBHOOK_SECRET"},
+	{"aliyun-acr", "aliyun-acr-webhook-secret", "ALIYUN_ACR_WEBHOOK_SECRET"},
+	{"acr", "acr-webhook-secret", "ACR_WEBHOOK_SECRET"},
+	{"cloudevents", "cloudevents-webhook-secret", "CLOUDEVENTS_WEBHOOK_SECRET"},
+	{"gitlab", "gitlab-webhook-secret", "GITLAB_WEBHOOK_SECRET"},
+	{"distribution", "distribution-webhook-secret", "DISTRIBUTION_WEBHOOK_SECRET"},
 }
 
-func envInt(key string, def int) int {
-	if n, err := strconv.Atoi(envOr(key, "")); err == nil {
-		return n
+// register adds the webhook flags to f; defaultPort is the port when
+// WEBHOOK_PORT is unset (upstream: 8082 for run, 8080 for webhook).
+func (w *webhookFlags) register(f *pflag.FlagSet, env *envSource, defaultPort int) {
+	f.BoolVar(&w.enabled, "enable-webhook", env.boolean("enable-webhook", "ENABLE_WEBHOOK", false), "serve registry webhooks: a push re-checks the pushed repository at once (env ENABLE_WEBHOOK)")
+	f.IntVar(&w.port, "webhook-port", env.number("webhook-port", "WEBHOOK_PORT", defaultPort, 0, 65535), "port of the webhook server, POST /webhook?type=TYPE (env WEBHOOK_PORT; 0 = off)")
+	f.StringVar(&w.bindAddress, "webhook-bind-address", env.str("", "WEBHOOK_BIND_ADDRESS"), "host:port of the webhook server (overrides --webhook-port)")
+	f.BoolVar(&w.requireSecret, "webhook-require-secret", env.boolean("webhook-require-secret", "WEBHOOK_REQUIRE_SECRET", true), "accept only webhook types that have a secret (env WEBHOOK_REQUIRE_SECRET); false lets types without one through unauthenticated")
+	f.BoolVar(&w.unauthenticated, "webhook-allow-unauthenticated", false, "same as --webhook-require-secret=false (unsafe)")
+	f.IntVar(&w.perHour, "webhook-ratelimit-allowed", env.number("webhook-ratelimit-allowed", "WEBHOOK_RATELIMIT_ALLOWED", 0, 0, 1<<30), "webhook requests allowed per client and hour, in bursts of up to that many (env WEBHOOK_RATELIMIT_ALLOWED; 0 = no hourly limit, the built-in flood guard of 10/s stays)")
+	w.secrets = map[string]*string{}
+	for _, s := range webhookSecretFlag {
+		w.secrets[s.typ] = f.String(s.flag, env.str("", s.env), "secret of "+s.typ+" webhooks (env "+s.env+")")
 	}
-	return def
+	f.BoolVar(&w.disableTLS, "disable-tls", env.boolean("disable-tls", "DISABLE_TLS", false), "serve webhooks over plain HTTP (env DISABLE_TLS)")
+	f.StringVar(&w.tls.MinVersion, "tlsminversion", env.str(webhook.DefaultTLSMinVersion, "TLS_MIN_VERSION"), "minimum TLS version of the webhook server: 1.1, 1.2 or 1.3 (env TLS_MIN_VERSION)")
+	f.StringVar(&w.tls.MaxVersion, "tlsmaxversion", env.str(webhook.DefaultTLSMaxVersion, "TLS_MAX_VERSION"), "maximum TLS version of the webhook server (env TLS_MAX_VERSION)")
+	f.StringVar(&w.tls.Ciphers, "tlsciphers", env.str("", "TLS_CIPHERS"), "colon-separated TLS 1.2 cipher suites of the webhook server (env TLS_CIPHERS)")
+	f.StringVar(&w.tls.CertFile, "webhook-tls-cert-file", webhook.DefaultTLSCertFile, "webhook server certificate (PEM); when it and the key are absent a self-signed one is generated")
+	f.StringVar(&w.tls.KeyFile, "webhook-tls-key-file", webhook.DefaultTLSKeyFile, "webhook server private key (PEM)")
+	f.BoolVar(&w.tls.EnableHTTP2, "enable-http2", false, "offer HTTP/2 on the HTTPS webhook and metrics servers (off: rapid-reset attacks)")
 }
 
-// webhookSecretEnv names the environment variable holding each type's secret
-// (the names Argo CD Image Updater uses, plus ours).
-var webhookSecretEnv = map[string]string{
-	"docker.io":    "DOCKER_WEBHOOK_SECRET",
-	"ghcr.io":      "GHCR_WEBHOOK_SECRET",
-	"quay.io":      "QUAY_WEBHOOK_SECRET",
-	"harbor":       "HARBOR_WEBHOOK_SECRET",
-	"acr":          "ACR_WEBHOOK_SECRET",
-	"aliyun-acr":   "ALIYUN_ACR_WEBHOOK_SECRET",
-	"cloudevents":  "CLOUDEVENTS_WEBHOOK_SECRET",
-	"gitlab":       "GITLAB_WEBHOOK_SECRET",
-	"distribution": "DISTRIBUTION_WEBHOOK_SECRET",
+// address is where the webhook server listens ("" = off).
+func (w *webhookFlags) address() string {
+	if w.bindAddress != "" {
+		return w.bindAddress
+	}
+	if w.port == 0 {
+		return ""
+	}
+	return net.JoinHostPort("", strconv.Itoa(w.port))
 }
 
-func webhookSecrets() map[string]string {
+// config builds the webhook server's configuration from the flags.
+func (w *webhookFlags) config(logger *slog.Logger) webhook.Config {
 	secrets := map[string]string{}
-	for typ, env := range webhookSecretEnv {
-		if v := os.Getenv(env); v != "" {
-			secrets[typ] = v
+	for typ, v := range w.secrets {
+		if v != nil && *v != "" {
+			secrets[typ] = *v
 		}
 	}
-	return secrets
+	cfg := webhook.Config{Secrets: secrets, AllowUnauthenticated: w.unauthenticated || !w.requireSecret, Logger: logger}
+	if w.perHour > 0 {
+		cfg.RequestsPerSecond = float64(w.perHour) / 3600
+		cfg.RateBurst = w.perHour
+	}
+	return cfg
 }
 
-// serveWebhooks runs the webhook server until ctx ends; each event runs a
-// cycle limited to the pushed repository, one cycle at a time.
+// newServer builds the webhook handler and an HTTP(S) server for it.
+func (w *webhookFlags) newServer(logger *slog.Logger, sink webhook.Sink) (*webhook.Server, *httpServer, error) {
+	cfg := w.config(logger)
+	if len(cfg.Secrets) == 0 && !cfg.AllowUnauthenticated {
+		logger.Warn("webhook server has no secret for any type: every request will be refused; set a --<type>-webhook-secret (or its environment variable) or --webhook-require-secret=false")
+	}
+	if cfg.AllowUnauthenticated {
+		logger.Warn("webhook types without a secret accept unauthenticated requests (--webhook-require-secret=false)")
+	}
+	srv, err := webhook.NewServer(cfg, sink)
+	if err != nil {
+		return nil, nil, fmt.Errorf("webhook server: %w", err)
+	}
+	hs, err := newHTTPServer("webhook server", w.address(), webhook.NewHTTPServer("", srv), !w.disableTLS, w.tls)
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv, hs, nil
+}
+
+// httpServer is an HTTP or HTTPS server bound to its listener.
+type httpServer struct {
+	what string
+	srv  *http.Server
+	ln   net.Listener
+	tls  bool
+	cert webhook.CertSource
+}
+
+// newHTTPServer listens on addr and, with useTLS, configures HTTPS.
+func newHTTPServer(what, addr string, srv *http.Server, useTLS bool, o webhook.TLSOptions) (*httpServer, error) {
+	hs := &httpServer{what: what, srv: srv, tls: useTLS}
+	if useTLS {
+		src, err := webhook.ConfigureTLS(srv, o)
+		if err != nil {
+			return nil, withCode(ExitUsage, fmt.Errorf("%s: %w", what, err))
+		}
+		hs.cert = src
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, withCode(ExitUsage, fmt.Errorf("%s: %w", what, err))
+	}
+	hs.ln = ln
+	srv.Addr = ln.Addr().String()
+	return hs, nil
+}
+
+// serve serves until ctx ends (or the server fails).
+func (hs *httpServer) serve(ctx context.Context, logger *slog.Logger) error {
+	// net/http's own messages (TLS handshake failures) go to our log.
+	hs.srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelInfo)
+	done := make(chan error, 1)
+	go func() {
+		if hs.tls {
+			done <- hs.srv.ServeTLS(hs.ln, "", "")
+		} else {
+			done <- hs.srv.Serve(hs.ln)
+		}
+	}()
+	scheme := "http"
+	if hs.tls {
+		scheme = "https"
+	}
+	logger.InfoContext(ctx, hs.what+" listening", "address", hs.ln.Addr().String(), "scheme", scheme, "certificate", string(hs.cert))
+	select {
+	case err := <-done:
+		return fmt.Errorf("%s: %w", hs.what, err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = hs.srv.Shutdown(shutdownCtx)
+	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("%s: %w", hs.what, err)
+	}
+	return nil
+}
+
+// serveWebhooks runs the webhook server until the returned stop is
+// called; each event runs a cycle limited to the pushed repository, one
+// cycle at a time.
 func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cycleMu *cycleLock) (func() error, error) {
 	sink := webhook.SinkFunc(func(ctx context.Context, ev webhook.Event) {
 		if err := cycleMu.LockContext(ctx); err != nil {
@@ -74,30 +189,15 @@ func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cyc
 			r.Logger.ErrorContext(ctx, "webhook-triggered cycle failed", "error", err)
 		}
 	})
-	srv, err := webhook.NewServer(webhook.Config{Secrets: webhookSecrets(), AllowUnauthenticated: w.unauthenticated, Logger: r.Logger}, sink)
+	srv, hs, err := w.newServer(r.Logger, sink)
 	if err != nil {
-		return nil, fmt.Errorf("webhook server: %w", err)
+		return nil, err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(w.port)))
-	if err != nil {
-		return nil, fmt.Errorf("webhook server: %w", err)
-	}
-	httpSrv := webhook.NewHTTPServer(ln.Addr().String(), srv)
+	ctx, cancel := context.WithCancel(ctx)
 	go func() { _ = srv.Start(ctx) }()
 	done := make(chan error, 1)
-	go func() {
-		err := httpSrv.Serve(ln)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
-		}
-		done <- err
-	}()
-	r.Logger.InfoContext(ctx, "webhook server listening", "address", ln.Addr().String())
-	stop := func() error {
-		_ = httpSrv.Shutdown(context.Background())
-		return <-done
-	}
-	return stop, nil
+	go func() { done <- hs.serve(ctx, r.Logger) }()
+	return func() error { cancel(); return <-done }, nil
 }
 
 // eventMatcher accepts the images of the event's repository.

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"slices"
 	"time"
@@ -17,6 +18,7 @@ import (
 	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -47,6 +49,16 @@ type ManagerOptions struct {
 	// MetricsBindAddress serves controller-runtime's metrics ("0"
 	// disables).
 	MetricsBindAddress string
+	// MetricsSecure serves metrics over HTTPS to callers the API server
+	// authenticates and authorizes (controller-runtime's
+	// filters.WithAuthenticationAndAuthorization).
+	MetricsSecure bool
+	// EnableHTTP2 offers HTTP/2 on the HTTPS metrics server (off: rapid
+	// reset attacks).
+	EnableHTTP2 bool
+	// MaxConcurrentReconciles bounds ImageUpdaters reconciled at once
+	// (0: controller-runtime's default of 1).
+	MaxConcurrentReconciles int
 	// LeaderElection enables leader election in LeaderElectionNamespace.
 	LeaderElection          bool
 	LeaderElectionNamespace string
@@ -70,7 +82,7 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 	mo := manager.Options{
 		Scheme:                  scheme,
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsBindAddress},
+		Metrics:                 metricsOptions(o),
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "imagepilot-controller",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
@@ -108,7 +120,7 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		For(&v1alpha1.ImageUpdater{}).
 		WithEventFilter(predicate.GenerationChangedPredicate{}).
 		// A process may build more than one manager (tests, restarts).
-		WithOptions(crcontroller.Options{SkipNameValidation: ptr(true)}).
+		WithOptions(crcontroller.Options{SkipNameValidation: ptr(true), MaxConcurrentReconciles: o.MaxConcurrentReconciles}).
 		Complete(&Reconciler{Engine: engine})
 	if err != nil {
 		return nil, fmt.Errorf("creating ImageUpdater controller: %w", err)
@@ -176,6 +188,20 @@ func (l *legacyLoop) Start(ctx context.Context) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// metricsOptions configures the metrics server: plain, or HTTPS with a
+// self-signed certificate and authentication and authorization through
+// the API server.
+func metricsOptions(o ManagerOptions) metricsserver.Options {
+	m := metricsserver.Options{BindAddress: o.MetricsBindAddress, SecureServing: o.MetricsSecure}
+	if o.MetricsSecure {
+		m.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	if !o.EnableHTTP2 {
+		m.TLSOpts = []func(*tls.Config){func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }}
+	}
+	return m
+}
 
 // nonZero returns a pointer to d, or nil (the default) when d is zero.
 func nonZero(d time.Duration) *time.Duration {

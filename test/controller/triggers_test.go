@@ -119,7 +119,7 @@ func TestControllerRegistryNotificationPatchesApplications(t *testing.T) {
 		{NamePattern: "other", Images: []v1alpha1.ImageConfig{{Alias: "other", ImageName: other}}},
 	}})
 
-	logs := startController(t, f, ns, "--enable-webhook", "--webhook-port", fmt.Sprint(port),
+	logs := startController(t, f, ns, "--enable-webhook", "--disable-tls", "--webhook-port", fmt.Sprint(port),
 		"--legacy-annotations", "--match-application-name", "legacy-*")
 	waitUntil(t, time.Minute, "the first pass", func() bool {
 		return listening(port) && param(f.app(t, ns, "web"), "image.tag") == "1.1.0" && param(f.app(t, ns, "legacy-web"), "web.tag") == "1.1.0" &&

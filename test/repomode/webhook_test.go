@@ -28,7 +28,7 @@ func TestRegistryNotificationDrivesCommit(t *testing.T) {
 	done := make(chan int, 1)
 	var out, errOut infra.SyncBuffer
 	go func() {
-		done <- cli.Execute(ctx, append([]string{"run", "--enable-webhook", "--webhook-port", fmt.Sprint(port), "--interval", "0"}, e.flags()...), &out, &errOut)
+		done <- cli.Execute(ctx, append([]string{"run", "--enable-webhook", "--disable-tls", "--webhook-port", fmt.Sprint(port), "--interval", "0"}, e.flags()...), &out, &errOut)
 	}()
 	defer func() {
 		cancel()
