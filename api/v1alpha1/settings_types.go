@@ -94,6 +94,16 @@ type PullRequest struct {
 	// GitLab proposes changes as GitLab merge requests.
 	// +optional
 	GitLab *GitLabPullRequest `json:"gitlab,omitempty"`
+
+	// Labels are put on the pull or merge request when it is created.
+	// Pull requests are not supported yet: an application whose effective
+	// write-back configuration has a pullRequest block is not updated.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=255
+	Labels []string `json:"labels,omitempty"`
 }
 
 // GitHubPullRequest holds GitHub pull request options. It has none yet.
