@@ -112,9 +112,10 @@ type GitHubPullRequest struct{}
 // GitLabPullRequest holds GitLab merge request options. It has none yet.
 type GitLabPullRequest struct{}
 
-// ImagesVerification is a signature verification policy. The most specific
-// block present (image, then application reference, then object) applies
-// as a whole.
+// ImagesVerification is a signature verification policy. Blocks at the
+// object, application reference and image level merge field by field, the
+// most specific level winning. Verification is not supported yet: an
+// application with an image whose merged policy is enabled is not updated.
 //
 // +kubebuilder:validation:XValidation:rule="self.enabled == false || has(self.cosignKey)",message="at least one verification method (cosignKey) is required when verification is enabled"
 type ImagesVerification struct {
