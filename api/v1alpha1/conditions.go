@@ -1,34 +1,38 @@
 package v1alpha1
 
-// Condition types set on ImageUpdater status.
+// Condition types set on ImageUpdater status (upstream v1.3's).
 const (
-	// ConditionReady is True when the last cycle completed without errors.
+	// ConditionReady is True when the last pass ran to the end, with or
+	// without image-level errors (an ImageUpdater that matches no
+	// application is Ready too); False when the pass could not run.
 	ConditionReady = "Ready"
-	// ConditionReconciling is True while a cycle is in progress.
+	// ConditionReconciling is True while a pass is in progress.
 	ConditionReconciling = "Reconciling"
-	// ConditionError is True when the last cycle failed or the spec is
-	// invalid; its reason tells which.
+	// ConditionError is True when the last pass had errors (its message
+	// lists them) or could not run.
 	ConditionError = "Error"
 )
 
-// Condition reasons set on ImageUpdater status.
+// Condition reasons, as upstream v1.3 sets them.
 const (
-	// ReasonReconciled: the last cycle completed.
-	ReasonReconciled = "Reconciled"
-	// ReasonProgressing: a cycle is running.
-	ReasonProgressing = "Progressing"
-	// ReasonInvalidSpec: the spec cannot be used (bad strategy, regexp,
-	// image name, ...); retrying will not help until it changes.
-	ReasonInvalidSpec = "InvalidSpec"
-	// ReasonNoApplicationsMatched: no application matched the selectors.
-	ReasonNoApplicationsMatched = "NoApplicationsMatched"
-	// ReasonApplicationConflict: another ImageUpdater manages an application
-	// this one matches.
-	ReasonApplicationConflict = "ApplicationConflict"
-	// ReasonRegistryError: a registry could not be queried.
-	ReasonRegistryError = "RegistryError"
-	// ReasonWriteBackFailed: a chosen version could not be written.
-	ReasonWriteBackFailed = "WriteBackFailed"
-	// ReasonVerificationFailed: an image signature did not verify.
-	ReasonVerificationFailed = "VerificationFailed"
+	// ReasonReconciling (Reconciling=True): a pass is running.
+	ReasonReconciling = "Reconciling"
+	// ReasonIdle (Reconciling=False): the last pass completed.
+	ReasonIdle = "Idle"
+	// ReasonReconcileSucceeded (Ready=True): the last pass had no errors.
+	ReasonReconcileSucceeded = "ReconcileSucceeded"
+	// ReasonReconcileCompletedWithErrors (Ready=True): the last pass ran to
+	// the end but some applications or images had errors.
+	ReasonReconcileCompletedWithErrors = "ReconcileCompletedWithErrors"
+	// ReasonReconcileFailed (Ready=False): the pass could not run (for
+	// example the Applications could not be listed).
+	ReasonReconcileFailed = "ReconcileFailed"
+	// ReasonNoErrors (Error=False): the last pass had no errors.
+	ReasonNoErrors = "NoErrors"
+	// ReasonPartialErrors (Error=True): some applications or images had
+	// errors (configuration, conflict, registry, write-back); the message
+	// lists every one.
+	ReasonPartialErrors = "PartialErrors"
+	// ReasonReconcileError (Error=True): the pass could not run.
+	ReasonReconcileError = "ReconcileError"
 )

@@ -66,16 +66,29 @@ func mergeGitConfig(dst, src *GitConfig) {
 	}
 }
 
-// EffectiveVerification returns the most specific verification policy that
-// is present, or nil when no level has one. Policies replace each other
-// whole; they are not merged.
-func EffectiveVerification(levels ...*ImagesVerification) *ImagesVerification {
-	for i := len(levels) - 1; i >= 0; i-- {
-		if levels[i] != nil {
-			return levels[i].DeepCopy()
+// MergeVerification resolves verification policies field by field, later
+// levels over earlier ones (upstream's rule): Enabled and CosignKey each come
+// from the most specific level that sets them. It returns nil when no level
+// has a block, so IsEnabled is false; a present block with Enabled unset is
+// enabled.
+func MergeVerification(levels ...*ImagesVerification) *ImagesVerification {
+	var out *ImagesVerification
+	for _, l := range levels {
+		if l == nil {
+			continue
+		}
+		if out == nil {
+			out = &ImagesVerification{}
+		}
+		c := l.DeepCopy()
+		if c.Enabled != nil {
+			out.Enabled = c.Enabled
+		}
+		if c.CosignKey != nil {
+			out.CosignKey = c.CosignKey
 		}
 	}
-	return nil
+	return out
 }
 
 // SettingsFor resolves the update settings of one image of one application
@@ -102,7 +115,9 @@ func (s *ImageUpdaterSpec) WriteBackFor(ref *ApplicationRef) WriteBackConfig {
 }
 
 // VerificationFor resolves the verification policy of one image of one
-// application reference (most specific block wins). ref and img may be nil.
+// application reference: the object's, the reference's and the image's
+// blocks merged field by field (see MergeVerification). ref and img may be
+// nil.
 func (s *ImageUpdaterSpec) VerificationFor(ref *ApplicationRef, img *ImageConfig) *ImagesVerification {
 	levels := []*ImagesVerification{s.ImagesVerification}
 	if ref != nil {
@@ -111,7 +126,7 @@ func (s *ImageUpdaterSpec) VerificationFor(ref *ApplicationRef, img *ImageConfig
 	if img != nil {
 		levels = append(levels, img.ImagesVerification)
 	}
-	return EffectiveVerification(levels...)
+	return MergeVerification(levels...)
 }
 
 func pick[T any](parent, child *T) *T {

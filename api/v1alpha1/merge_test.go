@@ -174,7 +174,8 @@ func TestVerificationFor(t *testing.T) {
 		{name: "global applies", wantEnabled: true},
 		{name: "ref opts out", ref: ref, wantEnabled: false},
 		{name: "image without block inherits ref", ref: ref, img: img, wantEnabled: false},
-		{name: "image block wins", ref: ref, img: &ImageConfig{ImagesVerification: global}, wantEnabled: true},
+		{name: "image block without enabled keeps the ref's", ref: ref, img: &ImageConfig{ImagesVerification: global}, wantEnabled: false},
+		{name: "image enables", ref: ref, img: &ImageConfig{ImagesVerification: &ImagesVerification{Enabled: ptr(true)}}, wantEnabled: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,6 +183,11 @@ func TestVerificationFor(t *testing.T) {
 				t.Errorf("VerificationFor().IsEnabled() = %v, want %v", got, tt.wantEnabled)
 			}
 		})
+	}
+	// The key comes from the object, the switch from the image.
+	merged := spec.VerificationFor(ref, &ImageConfig{ImagesVerification: &ImagesVerification{Enabled: ptr(true)}})
+	if merged.CosignKey == nil || merged.CosignKey.SecretName != "cosign" {
+		t.Errorf("merged key: %+v", merged)
 	}
 	if (&ImageUpdaterSpec{}).VerificationFor(nil, nil) != nil {
 		t.Error("no block at any level must give nil")

@@ -94,6 +94,16 @@ type PullRequest struct {
 	// GitLab proposes changes as GitLab merge requests.
 	// +optional
 	GitLab *GitLabPullRequest `json:"gitlab,omitempty"`
+
+	// Labels are put on the pull or merge request when it is created.
+	// Pull requests are not supported yet: an application whose effective
+	// write-back configuration has a pullRequest block is not updated.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=255
+	Labels []string `json:"labels,omitempty"`
 }
 
 // GitHubPullRequest holds GitHub pull request options. It has none yet.
@@ -102,9 +112,10 @@ type GitHubPullRequest struct{}
 // GitLabPullRequest holds GitLab merge request options. It has none yet.
 type GitLabPullRequest struct{}
 
-// ImagesVerification is a signature verification policy. The most specific
-// block present (image, then application reference, then object) applies
-// as a whole.
+// ImagesVerification is a signature verification policy. Blocks at the
+// object, application reference and image level merge field by field, the
+// most specific level winning. Verification is not supported yet: an
+// application with an image whose merged policy is enabled is not updated.
 //
 // +kubebuilder:validation:XValidation:rule="self.enabled == false || has(self.cosignKey)",message="at least one verification method (cosignKey) is required when verification is enabled"
 type ImagesVerification struct {

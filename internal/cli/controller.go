@@ -18,6 +18,7 @@ import (
 
 	"github.com/imagepilot/imagepilot/internal/controller"
 	"github.com/imagepilot/imagepilot/internal/kube"
+	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
@@ -108,6 +109,11 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	}
 	reg := &scopedRegisterer{Registerer: crmetrics.Registry}
 	defer reg.unregisterAll()
+	kubeMetrics, err := metrics.NewKubeAPI(reg)
+	if err != nil {
+		return err
+	}
+	kubeMetrics.Instrument(cfg)
 	engine, err := o.engine(cfg, logger, reg)
 	if err != nil {
 		return withCode(ExitUsage, err)

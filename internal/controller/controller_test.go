@@ -2,6 +2,7 @@ package controller
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -66,40 +67,89 @@ func dec(app string, action updater.Action) updater.Decision {
 }
 
 func TestConditionsAndCounts(t *testing.T) {
+	type cond struct{ status, reason, msg string }
 	for name, tc := range map[string]struct {
-		o                  Outcome
-		ready, errorReason string
-		counts             [3]int
+		o             Outcome
+		ready, errorc cond
+		counts        [3]int
 	}{
-		"normal": {Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionUpdate), dec("a", updater.ActionSkip)}},
-			"True", v1alpha1.ReasonReconciled, [3]int{1, 1, 0}},
-		"zero apps": {Outcome{}, "False", v1alpha1.ReasonReconciled, [3]int{}},
-		"invalid spec only": {Outcome{Applications: 1, Problems: []error{errors.New("spec.applicationRefs[0].images[0].imageName: bad")}},
-			"False", v1alpha1.ReasonInvalidSpec, [3]int{0, 0, 1}},
-		"registry error": {Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionError)}},
-			"True", v1alpha1.ReasonRegistryError, [3]int{0, 0, 1}},
-		"write-back failed": {Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionUpdate)},
+		"normal": {o: Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionUpdate), dec("a", updater.ActionSkip)}},
+			ready:  cond{"True", v1alpha1.ReasonReconcileSucceeded, "Reconciled 1 applications, 1 images updated (2 images checked, 1 skipped, 0 in error)."},
+			errorc: cond{"False", v1alpha1.ReasonNoErrors, "No errors"}, counts: [3]int{1, 1, 0}},
+		"zero apps is ready": {o: Outcome{},
+			ready:  cond{"True", v1alpha1.ReasonReconcileSucceeded, "No Application matches spec.applicationRefs"},
+			errorc: cond{"False", v1alpha1.ReasonNoErrors, ""}},
+		"invalid spec only": {o: Outcome{Applications: 1, Problems: []error{errors.New("spec.applicationRefs[0].images[0].imageName: bad")}},
+			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, "0 images checked"},
+			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "1 error(s) occurred during image update checks: configuration: spec.applicationRefs[0].images[0].imageName: bad"},
+			counts: [3]int{0, 0, 1}},
+		"unsupported": {o: Outcome{Applications: 1, Problems: []error{fmt.Errorf("%w: spec.imagesVerification", target.ErrUnsupported)}},
+			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, ""},
+			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "unsupported: unsupported setting: spec.imagesVerification"}, counts: [3]int{0, 0, 1}},
+		"registry error": {o: Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionError)}},
+			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, "1 in error"},
+			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "image: application ns/a image web"}, counts: [3]int{0, 0, 1}},
+		"write-back failed": {o: Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionUpdate)},
 			ArgoCD: []writeback.AppResult{{App: target.AppRef{Namespace: "ns", Name: "a"}, Err: errors.New("patch failed")}}},
-			"True", v1alpha1.ReasonWriteBackFailed, [3]int{0, 0, 1}},
-		"conflict": {Outcome{Applications: 1, Conflicts: []string{"application ns/a is also selected by ImageUpdater ns/b"}},
-			"True", v1alpha1.ReasonApplicationConflict, [3]int{}},
+			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, "0 images updated"},
+			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "write-back: patch failed"}, counts: [3]int{0, 0, 1}},
+		"conflict": {o: Outcome{Applications: 1, Conflicts: []string{"application ns/a is also selected by ImageUpdater ns/b"}},
+			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, ""},
+			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "conflict: application ns/a is also selected by ImageUpdater ns/b"}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var st v1alpha1.ImageUpdaterStatus
 			setConditions(&st, 3, tc.o)
-			ready := apimeta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady)
-			errc := apimeta.FindStatusCondition(st.Conditions, v1alpha1.ConditionError)
-			if ready == nil || string(ready.Status) != tc.ready || ready.ObservedGeneration != 3 {
-				t.Errorf("ready %+v", ready)
+			check := func(typ string, want cond) {
+				c := apimeta.FindStatusCondition(st.Conditions, typ)
+				if c == nil || string(c.Status) != want.status || c.Reason != want.reason || !strings.Contains(c.Message, want.msg) || c.ObservedGeneration != 3 {
+					t.Errorf("%s = %+v, want %+v", typ, c, want)
+				}
 			}
-			if errc == nil || errc.Reason != tc.errorReason {
-				t.Errorf("error %+v", errc)
-			}
+			check(v1alpha1.ConditionReady, tc.ready)
+			check(v1alpha1.ConditionError, tc.errorc)
+			check(v1alpha1.ConditionReconciling, cond{"False", v1alpha1.ReasonIdle, "Awaiting next cycle"})
 			u, s, e := tc.o.Counts()
 			if [3]int{u, s, e} != tc.counts {
 				t.Errorf("counts %v, want %v", [3]int{u, s, e}, tc.counts)
 			}
 		})
+	}
+}
+
+func TestFailedConditions(t *testing.T) {
+	var st v1alpha1.ImageUpdaterStatus
+	setConditions(&st, 1, Outcome{Applications: 1})
+	setFailedConditions(&st, 2, errors.New("listing applications: forbidden"))
+	for typ, want := range map[string][2]string{
+		v1alpha1.ConditionReady:       {"False", v1alpha1.ReasonReconcileFailed},
+		v1alpha1.ConditionError:       {"True", v1alpha1.ReasonReconcileError},
+		v1alpha1.ConditionReconciling: {"False", v1alpha1.ReasonIdle},
+	} {
+		c := apimeta.FindStatusCondition(st.Conditions, typ)
+		if c == nil || string(c.Status) != want[0] || c.Reason != want[1] || c.ObservedGeneration != 2 {
+			t.Errorf("%s = %+v, want %v", typ, c, want)
+		}
+	}
+	if c := apimeta.FindStatusCondition(st.Conditions, v1alpha1.ConditionReady); !strings.Contains(c.Message, "forbidden") {
+		t.Errorf("ready message %q", c.Message)
+	}
+}
+
+func TestBlockedReason(t *testing.T) {
+	unsup := fmt.Errorf("%w: x", target.ErrUnsupported)
+	bad := fmt.Errorf("%w: y", target.ErrConfig)
+	for name, tc := range map[string]struct {
+		errs []error
+		want string
+	}{
+		"unsupported only": {[]error{unsup, unsup}, WarningUnsupportedConfiguration},
+		"invalid":          {[]error{bad}, WarningInvalidConfiguration},
+		"mixed":            {[]error{unsup, bad}, WarningInvalidConfiguration},
+	} {
+		if got := blockedReason(tc.errs); got != tc.want {
+			t.Errorf("%s: %s, want %s", name, got, tc.want)
+		}
 	}
 }
 

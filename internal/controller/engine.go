@@ -21,6 +21,10 @@ import (
 // EventSink records an Event (reason ImagesUpdated) on an Application.
 type EventSink func(app *argocd.Application, message string)
 
+// WarningSink records a Warning Event with the given reason on an
+// Application.
+type WarningSink func(app *argocd.Application, reason, message string)
+
 // Engine runs update passes against the cluster. The manager's reconciler,
 // --once and legacy mode all go through it.
 type Engine struct {
@@ -39,6 +43,9 @@ type Engine struct {
 	Git    *writeback.GitWriter
 	// Events records ImagesUpdated Events; nil records none.
 	Events EventSink
+	// Warnings records Warning Events on applications left alone because
+	// of their configuration; nil records none.
+	Warnings WarningSink
 	// Metrics is updated per ImageUpdater; nil records none.
 	Metrics *metrics.Metrics
 	// Interval is the time between passes; a registry cycle is shared for

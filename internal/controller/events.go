@@ -29,5 +29,8 @@ func DirectEvents(cfg *rest.Config, engine *Engine) (stop func(), err error) {
 	engine.Events = func(app *argocd.Application, msg string) {
 		rec.Eventf(app, nil, corev1.EventTypeNormal, EventReason, "UpdateImages", "%s", msg)
 	}
+	engine.Warnings = func(app *argocd.Application, reason, msg string) {
+		rec.Eventf(app, nil, corev1.EventTypeWarning, reason, "UpdateImages", "%s", msg)
+	}
 	return func() { close(done); b.Shutdown() }, nil
 }

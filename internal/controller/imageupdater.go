@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -21,8 +22,14 @@ func (e *Engine) ReconcileImageUpdater(ctx context.Context, iu *v1alpha1.ImageUp
 	e.init()
 	e.passMu.Lock()
 	defer e.passMu.Unlock()
+	if err := e.markReconciling(ctx, iu); err != nil {
+		e.Logger.WarnContext(ctx, "could not set the Reconciling condition", "imageupdater", key(iu.Namespace, iu.Name), "error", err)
+	}
 	sel, err := e.selectImageUpdater(ctx, iu)
 	if err != nil {
+		if perr := e.patchFailed(ctx, iu, err); perr != nil {
+			return Outcome{}, errors.Join(err, perr)
+		}
 		return Outcome{}, err
 	}
 	out := e.process(ctx, sel.apps, sel.targets)
@@ -32,6 +39,7 @@ func (e *Engine) ReconcileImageUpdater(ctx context.Context, iu *v1alpha1.ImageUp
 	for _, p := range out.Problems {
 		e.Logger.ErrorContext(ctx, "configuration problem", "imageupdater", key(iu.Namespace, iu.Name), "error", p)
 	}
+	e.warnBlocked(ctx, iu, sel)
 	e.logSummary(ctx, out, "imageupdater", key(iu.Namespace, iu.Name))
 	e.recordMetrics(iu, out, len(sel.targets))
 	return out, e.patchStatus(ctx, iu, out, len(sel.targets))
@@ -69,6 +77,12 @@ func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdat
 		ts, errs := target.TargetsFor(&iu.Spec, m.RefIndex, m.App)
 		sel.targets = append(sel.targets, ts...)
 		sel.problems = append(sel.problems, errs...)
+		if len(errs) > 0 {
+			if sel.blocked == nil {
+				sel.blocked = map[target.AppRef][]error{}
+			}
+			sel.blocked[ref] = errs
+		}
 	}
 	return sel, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/labels"
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/target"
 )
 
@@ -86,10 +88,20 @@ func (e *Engine) selectLegacy(ctx context.Context, l *Legacy) (selection, error)
 	if err != nil {
 		return selection{}, err
 	}
+	claimed, err := e.imageUpdaterClaims(ctx, apps)
+	if err != nil {
+		return selection{}, err
+	}
 	sel := selection{apps: map[target.AppRef]*argocd.Application{}}
 	for i := range apps {
 		app := &apps[i]
 		if !l.Matches(app) {
+			continue
+		}
+		if owner, ok := claimed[target.AppRef{Namespace: app.Namespace, Name: app.Name}]; ok {
+			// The ImageUpdater decides, even when its settings are broken:
+			// never fall back to the annotations.
+			e.Logger.DebugContext(ctx, "legacy annotations ignored: an ImageUpdater selects the application", "application", key(app.Namespace, app.Name), "imageupdater", owner)
 			continue
 		}
 		ref := target.AppRef{Namespace: app.Namespace, Name: app.Name}
@@ -103,4 +115,33 @@ func (e *Engine) selectLegacy(ctx context.Context, l *Legacy) (selection, error)
 	}
 	sel.matched = len(sel.apps)
 	return sel, nil
+}
+
+// imageUpdaterClaims maps every application an ImageUpdater (in any
+// namespace) selects to the first such ImageUpdater by name.
+func (e *Engine) imageUpdaterClaims(ctx context.Context, apps []argocd.Application) (map[target.AppRef]string, error) {
+	var list v1alpha1.ImageUpdaterList
+	if err := e.Client.List(ctx, &list); err != nil {
+		return nil, fmt.Errorf("listing image updaters: %w", err)
+	}
+	out := map[target.AppRef]string{}
+	for i := range list.Items {
+		iu := &list.Items[i]
+		// An ImageUpdater selects applications of its own namespace, or of
+		// the watched ones.
+		var candidates []argocd.Application
+		nss := e.namespaces(iu.Namespace)
+		for _, a := range apps {
+			if nss == nil || slices.Contains(nss, a.Namespace) {
+				candidates = append(candidates, a)
+			}
+		}
+		owner := key(iu.Namespace, iu.Name)
+		for _, ref := range target.Selected(iu, candidates) {
+			if prev, ok := out[ref]; !ok || owner < prev {
+				out[ref] = owner
+			}
+		}
+	}
+	return out, nil
 }

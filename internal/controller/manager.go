@@ -109,6 +109,9 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		engine.Events = func(app *argocd.Application, msg string) {
 			rec.Eventf(app, nil, corev1.EventTypeNormal, EventReason, "UpdateImages", "%s", msg)
 		}
+		engine.Warnings = func(app *argocd.Application, reason, msg string) {
+			rec.Eventf(app, nil, corev1.EventTypeWarning, reason, "UpdateImages", "%s", msg)
+		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding health check: %w", err)

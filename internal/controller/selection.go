@@ -18,6 +18,9 @@ type selection struct {
 	targets   []target.Target
 	problems  []error
 	conflicts []string
+	// blocked holds, per application left alone, the errors of its
+	// selection (Warning Events on the Application report them).
+	blocked map[target.AppRef][]error
 }
 
 // filter keeps the targets match accepts and the applications they

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
@@ -43,6 +45,30 @@ func (e *Engine) patchStatus(ctx context.Context, iu *v1alpha1.ImageUpdater, o O
 	return nil
 }
 
+// markReconciling sets Reconciling=True before a pass (as upstream does),
+// so a tool reading the conditions sees the pass in progress.
+func (e *Engine) markReconciling(ctx context.Context, iu *v1alpha1.ImageUpdater) error {
+	orig := iu.DeepCopy()
+	conditionSetter(&iu.Status, iu.Generation)(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonReconciling, "Image update check in progress.")
+	if err := e.Client.Status().Patch(ctx, iu, client.MergeFrom(orig)); err != nil {
+		return fmt.Errorf("patching status of %s: %w", key(iu.Namespace, iu.Name), err)
+	}
+	return nil
+}
+
+// patchFailed records a pass that could not run.
+func (e *Engine) patchFailed(ctx context.Context, iu *v1alpha1.ImageUpdater, cause error) error {
+	orig := iu.DeepCopy()
+	now := metav1.NewTime(e.Now())
+	iu.Status.ObservedGeneration = iu.Generation
+	iu.Status.LastCheckedAt = &now
+	setFailedConditions(&iu.Status, iu.Generation, cause)
+	if err := e.Client.Status().Patch(ctx, iu, client.MergeFrom(orig)); err != nil {
+		return fmt.Errorf("patching status of %s: %w", key(iu.Namespace, iu.Name), err)
+	}
+	return nil
+}
+
 // recentUpdates groups the written updates by alias, image and version.
 func recentUpdates(o Outcome, now metav1.Time) []v1alpha1.RecentUpdate {
 	failed := o.failedApps()
@@ -64,67 +90,77 @@ func recentUpdates(o Outcome, now metav1.Time) []v1alpha1.RecentUpdate {
 	return out
 }
 
-// setConditions sets Ready, Reconciling and Error from the outcome.
+// setConditions sets Ready, Reconciling and Error from the outcome of a
+// pass that ran, with upstream v1.3's types and reasons; the messages carry
+// the detail.
 func setConditions(st *v1alpha1.ImageUpdaterStatus, gen int64, o Outcome) {
-	set := func(t string, s metav1.ConditionStatus, reason, msg string) {
+	set := conditionSetter(st, gen)
+	set(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonIdle, "Last check completed. Awaiting next cycle.")
+	updated, skipped, errored := o.Counts()
+	summary := fmt.Sprintf("Reconciled %d applications, %d images updated (%d images checked, %d skipped, %d in error).",
+		o.Applications, updated, len(o.Decisions), skipped, errored)
+	if o.Applications == 0 {
+		summary += " No Application matches spec.applicationRefs."
+	}
+	msgs := errorMessages(o)
+	if len(msgs) == 0 {
+		set(v1alpha1.ConditionError, metav1.ConditionFalse, v1alpha1.ReasonNoErrors, "No errors during last reconciliation.")
+		set(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReconcileSucceeded, summary)
+		return
+	}
+	set(v1alpha1.ConditionError, metav1.ConditionTrue, v1alpha1.ReasonPartialErrors,
+		fmt.Sprintf("%d error(s) occurred during image update checks: %s", len(msgs), strings.Join(msgs, "; ")))
+	set(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReconcileCompletedWithErrors, summary)
+}
+
+// setFailedConditions records a pass that could not run.
+func setFailedConditions(st *v1alpha1.ImageUpdaterStatus, gen int64, err error) {
+	set := conditionSetter(st, gen)
+	set(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonIdle, "Last check completed. Awaiting next cycle.")
+	set(v1alpha1.ConditionError, metav1.ConditionTrue, v1alpha1.ReasonReconcileError, err.Error())
+	set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonReconcileFailed, "Reconciliation failed: "+err.Error())
+}
+
+func conditionSetter(st *v1alpha1.ImageUpdaterStatus, gen int64) func(t string, s metav1.ConditionStatus, reason, msg string) {
+	return func(t string, s metav1.ConditionStatus, reason, msg string) {
 		if len(msg) > maxMessage {
-			msg = msg[:maxMessage] + "..."
+			msg = strings.ToValidUTF8(msg[:maxMessage], "") + "..."
 		}
 		apimeta.SetStatusCondition(&st.Conditions, metav1.Condition{Type: t, Status: s, Reason: reason, Message: msg, ObservedGeneration: gen})
 	}
-	set(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonReconciled, "the last pass completed")
-	reason, msgs := errorReason(o)
-	switch {
-	case reason != "":
-		set(v1alpha1.ConditionError, metav1.ConditionTrue, reason, strings.Join(msgs, "; "))
-	default:
-		set(v1alpha1.ConditionError, metav1.ConditionFalse, v1alpha1.ReasonReconciled, "no errors")
-	}
-	updated, skipped, errored := o.Counts()
-	switch {
-	case o.Applications == 0:
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonNoApplicationsMatched, "no Application matches spec.applicationRefs")
-	case reason == v1alpha1.ReasonInvalidSpec && len(o.Decisions) == 0:
-		set(v1alpha1.ConditionReady, metav1.ConditionFalse, reason, "no image could be configured")
-	default:
-		set(v1alpha1.ConditionReady, metav1.ConditionTrue, v1alpha1.ReasonReconciled,
-			fmt.Sprintf("%d application(s), %d image(s): %d updated, %d skipped, %d in error", o.Applications, len(o.Decisions), updated, skipped, errored))
-	}
 }
 
-// errorReason picks the condition reason for the outcome's errors (the
-// first kind found in order: spec, conflict, registry, write-back) and
-// lists every error message.
-func errorReason(o Outcome) (string, []string) {
-	var reason string
+// errorMessages lists every error of the outcome, each prefixed with its
+// kind (configuration, unsupported, conflict, image, write-back): configuration
+// problems in their order, the rest sorted.
+func errorMessages(o Outcome) []string {
 	var msgs []string
-	note := func(r, msg string) {
-		if reason == "" {
-			reason = r
-		}
-		msgs = append(msgs, msg)
-	}
 	for _, p := range o.Problems {
-		note(v1alpha1.ReasonInvalidSpec, p.Error())
+		kind := "configuration"
+		if errors.Is(p, target.ErrUnsupported) {
+			kind = "unsupported"
+		}
+		msgs = append(msgs, kind+": "+p.Error())
 	}
+	var rest []string
 	for _, c := range o.Conflicts {
-		note(v1alpha1.ReasonApplicationConflict, c)
+		rest = append(rest, "conflict: "+c)
 	}
 	for _, d := range o.Decisions {
 		if d.Action == updater.ActionError {
-			note(v1alpha1.ReasonRegistryError, fmt.Sprintf("application %s image %s: %s", d.Target.App, d.Target.Image.Key(), d.Reason))
+			rest = append(rest, fmt.Sprintf("image: application %s image %s: %s", d.Target.App, d.Target.Image.Key(), d.Reason))
 		}
 	}
 	for _, r := range o.ArgoCD {
 		if r.Err != nil {
-			note(v1alpha1.ReasonWriteBackFailed, r.Err.Error())
+			rest = append(rest, "write-back: "+r.Err.Error())
 		}
 	}
 	for _, g := range o.Git {
 		if g.Err != nil {
-			note(v1alpha1.ReasonWriteBackFailed, fmt.Sprintf("git %s branch %s: %v", g.RepoURL, g.Branch, g.Err))
+			rest = append(rest, fmt.Sprintf("write-back: git %s branch %s: %v", g.RepoURL, g.Branch, g.Err))
 		}
 	}
-	sort.Strings(msgs[min(len(msgs), len(o.Problems)):]) // stable order for the rest
-	return reason, msgs
+	sort.Strings(rest)
+	return append(msgs, rest...)
 }

@@ -22,10 +22,18 @@
 //     requests sent to a registry. Upstream defines it but never counts; we do.
 //   - argocd_image_updater_registry_requests_failed_total (counter; registry):
 //     requests that failed (transport error or HTTP status >= 400).
+//   - argocd_image_updater_k8s_api_requests_total (counter, no labels):
+//     requests sent to the Kubernetes API server (see KubeAPI).
+//   - argocd_image_updater_k8s_api_errors_total (counter, no labels): those
+//     that got no response or an HTTP status >= 400.
 //
 // imagepilot's own:
 //
 //   - imagepilot_registry_requests_total (counter; registry, kind, code):
 //     registry requests by kind (ping, token, tags, manifest, blob, other) and
 //     HTTP status code ("error" when no response arrived).
+//   - imagepilot_applications_watched and imagepilot_images_watched (gauges;
+//     image_updater_cr_name, image_updater_cr_namespace): the values of the
+//     two inherited *_watched_total gauges under names without the counter
+//     suffix, for new dashboards.
 package metrics

@@ -36,6 +36,12 @@ type Metrics struct {
 	RegistryRequestsFailed *prometheus.CounterVec
 	// RegistryRequestsByKind is imagepilot_registry_requests_total.
 	RegistryRequestsByKind *prometheus.CounterVec
+	// ApplicationsWatchedGauge is imagepilot_applications_watched, the
+	// same value as ApplicationsWatched under a gauge's name.
+	ApplicationsWatchedGauge *prometheus.GaugeVec
+	// ImagesWatchedGauge is imagepilot_images_watched, the same value as
+	// ImagesWatched under a gauge's name.
+	ImagesWatchedGauge *prometheus.GaugeVec
 }
 
 // crLabels are the labels upstream v1 puts on its per-ImageUpdater metrics.
@@ -73,6 +79,14 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "imagepilot_registry_requests_total",
 			Help: "HTTP requests sent to a container registry by kind (ping, token, tags, manifest, blob, other) and status code.",
 		}, []string{"registry", "kind", "code"}),
+		ApplicationsWatchedGauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "imagepilot_applications_watched",
+			Help: "Applications currently selected by an ImageUpdater object (argocd_image_updater_applications_watched_total under a gauge's name).",
+		}, crLabels),
+		ImagesWatchedGauge: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "imagepilot_images_watched",
+			Help: "Images currently considered for update by an ImageUpdater object (argocd_image_updater_images_watched_total under a gauge's name).",
+		}, crLabels),
 	}
 	if reg == nil {
 		return m, nil
@@ -89,6 +103,7 @@ func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.ApplicationsWatched, m.ImagesWatched, m.ImagesUpdated, m.ImagesErrors,
 		m.RegistryRequests, m.RegistryRequestsFailed, m.RegistryRequestsByKind,
+		m.ApplicationsWatchedGauge, m.ImagesWatchedGauge,
 	}
 }
 
@@ -114,6 +129,7 @@ func (m *Metrics) RegistryRequest(registry, kind string, code int) {
 func (m *Metrics) SetApplicationsWatched(name, namespace string, n int) {
 	if m != nil {
 		m.ApplicationsWatched.WithLabelValues(name, namespace).Set(float64(n))
+		m.ApplicationsWatchedGauge.WithLabelValues(name, namespace).Set(float64(n))
 	}
 }
 
@@ -121,6 +137,7 @@ func (m *Metrics) SetApplicationsWatched(name, namespace string, n int) {
 func (m *Metrics) SetImagesWatched(name, namespace string, n int) {
 	if m != nil {
 		m.ImagesWatched.WithLabelValues(name, namespace).Set(float64(n))
+		m.ImagesWatchedGauge.WithLabelValues(name, namespace).Set(float64(n))
 	}
 }
 
@@ -147,4 +164,6 @@ func (m *Metrics) ForgetImageUpdater(name, namespace string) {
 	m.ImagesWatched.DeleteLabelValues(name, namespace)
 	m.ImagesUpdated.DeleteLabelValues(name, namespace)
 	m.ImagesErrors.DeleteLabelValues(name, namespace)
+	m.ApplicationsWatchedGauge.DeleteLabelValues(name, namespace)
+	m.ImagesWatchedGauge.DeleteLabelValues(name, namespace)
 }

@@ -59,6 +59,8 @@ func TestUpstreamNamesTypesAndLabels(t *testing.T) {
 		"argocd_image_updater_registry_requests_total":        "COUNTER",
 		"argocd_image_updater_registry_requests_failed_total": "COUNTER",
 		"imagepilot_registry_requests_total":                  "COUNTER",
+		"imagepilot_applications_watched":                     "GAUGE",
+		"imagepilot_images_watched":                           "GAUGE",
 	}
 	families, err := reg.Gather()
 	if err != nil {
@@ -73,7 +75,7 @@ func TestUpstreamNamesTypesAndLabels(t *testing.T) {
 		if f.GetType().String() != typ {
 			t.Errorf("%s type = %s, want %s", f.GetName(), f.GetType(), typ)
 		}
-		if strings.HasPrefix(f.GetName(), "argocd_image_updater_") && !strings.Contains(f.GetName(), "registry") {
+		if !strings.Contains(f.GetName(), "registry") {
 			labels := f.GetMetric()[0].GetLabel()
 			if len(labels) != 2 || labels[0].GetName() != "image_updater_cr_name" || labels[1].GetName() != "image_updater_cr_namespace" {
 				t.Errorf("%s labels = %v", f.GetName(), labels)
@@ -86,9 +88,17 @@ func TestUpstreamNamesTypesAndLabels(t *testing.T) {
 	if len(want) != 0 {
 		t.Errorf("missing metrics: %v", want)
 	}
+	if got := testutil.ToFloat64(m.ApplicationsWatchedGauge.WithLabelValues("iu", "argocd")); got != 3 {
+		t.Errorf("imagepilot_applications_watched = %v, want 3", got)
+	}
+	if got := testutil.ToFloat64(m.ImagesWatchedGauge.WithLabelValues("iu", "argocd")); got != 5 {
+		t.Errorf("imagepilot_images_watched = %v, want 5", got)
+	}
 	m.ForgetImageUpdater("iu", "argocd")
-	if n := testutil.CollectAndCount(m.ImagesWatched); n != 0 {
-		t.Errorf("series after forget = %d", n)
+	for _, g := range []prometheus.Collector{m.ImagesWatched, m.ApplicationsWatched, m.ImagesWatchedGauge, m.ApplicationsWatchedGauge} {
+		if n := testutil.CollectAndCount(g); n != 0 {
+			t.Errorf("series after forget = %d", n)
+		}
 	}
 }
 

@@ -100,6 +100,13 @@ func collectTargets(m Manifests, defaultNamespace string) ([]target.Target, []er
 			claimed[t.App] = owner
 			targets = append(targets, t)
 		}
+		// A selected application with broken settings stays claimed: it
+		// must not fall back to its annotations.
+		for _, ref := range target.Selected(&iu.ImageUpdater, apps) {
+			if _, ok := claimed[ref]; !ok {
+				claimed[ref] = owner
+			}
+		}
 	}
 	for _, app := range m.Applications {
 		ref := appRef(app.Application, defaultNamespace)

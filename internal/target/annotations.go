@@ -100,6 +100,9 @@ func (a annotationReader) writeBack() (WriteBack, error) {
 	}
 	wb.Target, _ = a.get(KeyWriteBackTarget)
 	wb.Branch, _ = a.get(KeyGitBranch)
+	if err := ValidateBranch(wb.Branch); err != nil && wb.Method == MethodGit {
+		return WriteBack{}, fmt.Errorf("annotation %s%s: %w", AnnotationPrefix, KeyGitBranch, err)
+	}
 	wb.Repository, _ = a.get(KeyGitRepository)
 	return wb, nil
 }

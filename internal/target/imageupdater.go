@@ -134,8 +134,22 @@ func FromImageUpdater(iu *v1alpha1.ImageUpdater, apps []argocd.Application) ([]T
 	return targets, errs
 }
 
+// Selected returns the applications an ImageUpdater selects, whether or not
+// their settings are valid: callers treat them as claimed, so a broken
+// selection never falls back to another configuration (annotations).
+func Selected(iu *v1alpha1.ImageUpdater, apps []argocd.Application) []AppRef {
+	matches, _ := MatchApplications(&iu.Spec, apps)
+	out := make([]AppRef, 0, len(matches))
+	for _, m := range matches {
+		out = append(out, AppRef{Namespace: m.App.Namespace, Name: m.App.Name})
+	}
+	return out
+}
+
 // TargetsFor builds the targets applicationRefs[refIndex] describes for one
-// application.
+// application. A selection with any error (a bad setting at any level, a
+// setting imagepilot cannot honour yet) yields no targets at all: the
+// application is left alone, never updated with other settings.
 func TargetsFor(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app *argocd.Application) ([]Target, []error) {
 	ref := &spec.ApplicationRefs[refIndex]
 	appRef := AppRef{Namespace: app.Namespace, Name: app.Name}
@@ -149,6 +163,10 @@ func TargetsFor(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app *argocd.Appli
 		targets = ts
 	} else {
 		targets, errs = imageTargets(spec, refIndex, appRef)
+	}
+	errs = append(errs, unsupported(spec, refIndex, appRef)...)
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	for i := range targets {
 		ChooseSource(app, &targets[i])
@@ -199,6 +217,13 @@ func writeBackFor(spec *v1alpha1.ImageUpdaterSpec, ref *v1alpha1.ApplicationRef,
 	}
 	if g := cfg.GitConfig; g != nil {
 		wb.Repository, wb.Branch, wb.Target = g.Repository, g.Branch, g.WriteBackTarget
+	}
+	if err := ValidateBranch(wb.Branch); err != nil && wb.Method == MethodGit {
+		field := "spec.writeBackConfig.gitConfig.branch"
+		if g := ref.WriteBackConfig; g != nil && g.GitConfig != nil && g.GitConfig.Branch != "" {
+			field = refPath + ".writeBackConfig.gitConfig.branch"
+		}
+		return WriteBack{}, fmt.Errorf("%s: %w", field, err)
 	}
 	return wb, nil
 }

@@ -3,6 +3,8 @@ package target
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"text/template"
 
 	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/policy"
@@ -123,6 +125,23 @@ func ParseMethod(s string) (WriteBack, error) {
 		return WriteBack{Method: MethodGit, Credentials: s[len("git:"):]}, nil
 	}
 	return WriteBack{}, fmt.Errorf("%w: write-back-method %q: want argocd, git, git:repocreds or git:secret:[namespace/]name", ErrConfig, s)
+}
+
+// ValidateBranch checks a git-branch setting ("branch",
+// "base:writeBranchTemplate" or ":writeBranchTemplate"): the write-branch
+// template must parse as a Go text/template.
+func ValidateBranch(s string) error {
+	_, tmpl, ok := strings.Cut(s, ":")
+	if !ok {
+		return nil
+	}
+	if strings.TrimSpace(tmpl) == "" {
+		return fmt.Errorf("%w: write branch template is empty in %q", ErrConfig, s)
+	}
+	if _, err := template.New("branch").Parse(tmpl); err != nil {
+		return fmt.Errorf("%w: write branch template %q: %w", ErrConfig, tmpl, err)
+	}
+	return nil
 }
 
 func orDefault(v, d string) string {

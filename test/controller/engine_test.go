@@ -32,13 +32,14 @@ type fixture struct {
 	engine *controller.Engine
 	logs   *strings.Builder
 
-	mu     sync.Mutex
-	events map[string]string
+	mu       sync.Mutex
+	events   map[string]string
+	warnings map[string][]string // namespace/name -> "reason: message"
 }
 
 func setupEngine(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{kube: infra.StartKube(t), events: map[string]string{}, logs: &strings.Builder{}}
+	f := &fixture{kube: infra.StartKube(t), events: map[string]string{}, warnings: map[string][]string{}, logs: &strings.Builder{}}
 	f.reg = infra.StartRegistry(t, infra.RegistryOptions{})
 	conf, err := registryconf.Parse([]byte(fmt.Sprintf("registries:\n- name: test\n  prefix: %s\n  api_url: %s\n", f.reg.Host, f.reg.URL)))
 	if err != nil {
@@ -62,6 +63,12 @@ func setupEngine(t *testing.T) *fixture {
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			f.events[app.Namespace+"/"+app.Name] = msg
+		},
+		Warnings: func(app *argocd.Application, reason, msg string) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			k := app.Namespace + "/" + app.Name
+			f.warnings[k] = append(f.warnings[k], reason+": "+msg)
 		},
 	}
 	return f
@@ -242,21 +249,38 @@ func TestImageUpdaterStatusZeroAppsAndMisconfigured(t *testing.T) {
 	f.createApp(t, helmApp(ns, "web", nil, web+":1.0.0"))
 	none := f.createIU(t, ns, "none", v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "nothing-*", Images: []v1alpha1.ImageConfig{{Alias: "a", ImageName: web}}}}})
 	f.reconcile(t, none)
-	if c := condition(none, v1alpha1.ConditionReady); c.Status != metav1.ConditionFalse || c.Reason != v1alpha1.ReasonNoApplicationsMatched {
-		t.Errorf("zero apps ready: %+v", c)
-	}
+	// Upstream's reasons; an ImageUpdater that matches nothing is Ready.
+	wantConditions(t, none, map[string]wantCond{
+		v1alpha1.ConditionReady:       {metav1.ConditionTrue, v1alpha1.ReasonReconcileSucceeded, "No Application matches spec.applicationRefs"},
+		v1alpha1.ConditionError:       {metav1.ConditionFalse, v1alpha1.ReasonNoErrors, ""},
+		v1alpha1.ConditionReconciling: {metav1.ConditionFalse, v1alpha1.ReasonIdle, ""},
+	})
 	if none.Status.ApplicationsMatched != 0 || none.Status.LastCheckedAt == nil {
 		t.Errorf("zero apps status: %+v", none.Status)
 	}
 	bad := f.createIU(t, ns, "bad", v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "web", Images: []v1alpha1.ImageConfig{
 		{Alias: "a", ImageName: web, CommonUpdateSettings: &v1alpha1.CommonUpdateSettings{AllowTags: ptr("regexp:([")}}}}}})
 	f.reconcile(t, bad)
-	c := condition(bad, v1alpha1.ConditionError)
-	if c.Status != metav1.ConditionTrue || c.Reason != v1alpha1.ReasonInvalidSpec || !strings.Contains(c.Message, "spec.applicationRefs[0].images[0].commonUpdateSettings.allowTags") {
-		t.Errorf("misconfigured error condition: %+v", c)
-	}
-	if r := condition(bad, v1alpha1.ConditionReady); r.Status != metav1.ConditionFalse {
-		t.Errorf("misconfigured ready: %+v", r)
+	wantConditions(t, bad, map[string]wantCond{
+		v1alpha1.ConditionReady:       {metav1.ConditionTrue, v1alpha1.ReasonReconcileCompletedWithErrors, "Reconciled 1 applications, 0 images updated"},
+		v1alpha1.ConditionError:       {metav1.ConditionTrue, v1alpha1.ReasonPartialErrors, "spec.applicationRefs[0].images[0].commonUpdateSettings.allowTags"},
+		v1alpha1.ConditionReconciling: {metav1.ConditionFalse, v1alpha1.ReasonIdle, ""},
+	})
+}
+
+type wantCond struct {
+	status metav1.ConditionStatus
+	reason string
+	msg    string // substring
+}
+
+func wantConditions(t *testing.T, iu *v1alpha1.ImageUpdater, want map[string]wantCond) {
+	t.Helper()
+	for typ, w := range want {
+		c := condition(iu, typ)
+		if c.Status != w.status || c.Reason != w.reason || !strings.Contains(c.Message, w.msg) || c.ObservedGeneration != iu.Generation {
+			t.Errorf("condition %s = %+v, want %+v", typ, c, w)
+		}
 	}
 }
 
@@ -272,11 +296,11 @@ func TestImageUpdaterConflictFirstByNameActs(t *testing.T) {
 	if len(out.Decisions) != 0 {
 		t.Errorf("second acted: %+v", out.Decisions)
 	}
-	if c := condition(second, v1alpha1.ConditionError); c.Reason != v1alpha1.ReasonApplicationConflict || !strings.Contains(c.Message, "a-first") {
+	if c := condition(second, v1alpha1.ConditionError); c.Reason != v1alpha1.ReasonPartialErrors || !strings.Contains(c.Message, "conflict: application "+ns+"/web is also selected by ImageUpdater "+ns+"/a-first") {
 		t.Errorf("second conflict: %+v", c)
 	}
 	f.reconcile(t, first)
-	if c := condition(first, v1alpha1.ConditionError); c.Reason != v1alpha1.ReasonApplicationConflict || !strings.Contains(c.Message, "b-second") {
+	if c := condition(first, v1alpha1.ConditionError); c.Reason != v1alpha1.ReasonPartialErrors || !strings.Contains(c.Message, "b-second") {
 		t.Errorf("first conflict: %+v", c)
 	}
 	if a := f.app(t, ns, "web"); param(a, "image.tag") != "1.1.0" {

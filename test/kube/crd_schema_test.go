@@ -89,6 +89,7 @@ func stripKeys(node any, underCommon bool) any {
 func TestCRDSchemaMatchesUpstreamExceptCommonDefaults(t *testing.T) {
 	ours := loadYAMLMap(t, filepath.Join(infra.KubeCRDDir(), ourCRDFile))
 	upstream := loadYAMLMap(t, filepath.Join("testdata", "upstream-imageupdater-crd-v1.3.0-schema.yaml"))
+	checkPullRequestLabels(t, ours)
 	got := stripKeys(ours["spec"], false)
 	want := stripKeys(upstream["spec"], false)
 	if reflect.DeepEqual(got, want) {
@@ -97,4 +98,33 @@ func TestCRDSchemaMatchesUpstreamExceptCommonDefaults(t *testing.T) {
 	gotYAML, _ := yaml.Marshal(got)
 	wantYAML, _ := yaml.Marshal(want)
 	t.Errorf("CRD spec differs from upstream's beyond commonUpdateSettings defaults\n--- ours\n%s\n--- upstream\n%s", gotYAML, wantYAML)
+}
+
+// checkPullRequestLabels asserts that both pullRequest blocks (spec and
+// applicationRef level) have upstream main's labels field, a list of 1 to
+// 100 strings of 1 to 255 characters, and removes it, the one field our CRD
+// has beyond upstream v1.3.0's.
+func checkPullRequestLabels(t *testing.T, crd map[string]any) {
+	t.Helper()
+	found := 0
+	walkSchema(crd, "", func(path string, m map[string]any) {
+		if !strings.HasSuffix(path, ".pullRequest.properties") {
+			return
+		}
+		labels, ok := m["labels"].(map[string]any)
+		if !ok {
+			t.Errorf("%s: no labels field", path)
+			return
+		}
+		found++
+		delete(m, "labels")
+		items, _ := labels["items"].(map[string]any)
+		if labels["type"] != "array" || labels["maxItems"] != float64(100) || labels["x-kubernetes-list-type"] != "atomic" ||
+			items["type"] != "string" || items["minLength"] != float64(1) || items["maxLength"] != float64(255) {
+			t.Errorf("%s.labels: %v", path, labels)
+		}
+	})
+	if found != 2 {
+		t.Errorf("found labels in %d pullRequest blocks, want 2", found)
+	}
 }

@@ -37,10 +37,10 @@ func TestImageUpdaterStatusSubresource(t *testing.T) {
 		}},
 	}
 	meta.SetStatusCondition(&iu.Status.Conditions, metav1.Condition{
-		Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonReconciled, Message: "2 applications checked",
+		Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonReconcileSucceeded, Message: "Reconciled 2 applications, 1 images updated.",
 	})
 	meta.SetStatusCondition(&iu.Status.Conditions, metav1.Condition{
-		Type: v1alpha1.ConditionError, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonReconciled,
+		Type: v1alpha1.ConditionError, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonNoErrors,
 	})
 	if err := env.Client.Status().Patch(ctx, iu, client.MergeFrom(base), client.FieldOwner("imagepilot-test")); err != nil {
 		t.Fatalf("patch status: %v", err)

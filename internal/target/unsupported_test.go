@@ -1,0 +1,127 @@
+package target
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
+)
+
+func TestTargetsForLeavesBrokenOrUnsupportedSelectionAlone(t *testing.T) {
+	on := &v1alpha1.ImagesVerification{CosignKey: &v1alpha1.SecretKeyRef{SecretName: "cosign", Key: "cosign.pub"}}
+	off := &v1alpha1.ImagesVerification{Enabled: ptr(false)}
+	pr := &v1alpha1.WriteBackConfig{Method: "git", GitConfig: &v1alpha1.GitConfig{PullRequest: &v1alpha1.PullRequest{GitHub: &v1alpha1.GitHubPullRequest{}}}}
+	images := func(verify ...*v1alpha1.ImagesVerification) []v1alpha1.ImageConfig {
+		out := []v1alpha1.ImageConfig{{Alias: "web", ImageName: "nginx"}, {Alias: "db", ImageName: "postgres"}}
+		for i, v := range verify {
+			out[i].ImagesVerification = v
+		}
+		return out
+	}
+	for name, tc := range map[string]struct {
+		spec        v1alpha1.ImageUpdaterSpec
+		annotations map[string]string
+		wantErr     error  // nil: targets expected
+		wantField   string // in the error
+	}{
+		"plain": {spec: v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}}},
+		"global pull request": {
+			spec:    v1alpha1.ImageUpdaterSpec{WriteBackConfig: pr, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}},
+			wantErr: ErrUnsupported, wantField: "spec.writeBackConfig.gitConfig.pullRequest",
+		},
+		"ref pull request": {
+			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", WriteBackConfig: pr, Images: images()}}},
+			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].writeBackConfig.gitConfig.pullRequest",
+		},
+		"global verification": {
+			spec:    v1alpha1.ImageUpdaterSpec{ImagesVerification: on, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}},
+			wantErr: ErrUnsupported, wantField: "spec.imagesVerification",
+		},
+		"ref verification": {
+			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", ImagesVerification: on, Images: images()}}},
+			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].imagesVerification",
+		},
+		"one image verified": {
+			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images(nil, on)}}},
+			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].images[1].imagesVerification",
+		},
+		"image re-enables what the ref disabled": {
+			spec:    v1alpha1.ImageUpdaterSpec{ImagesVerification: on, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", ImagesVerification: off, Images: images(&v1alpha1.ImagesVerification{Enabled: ptr(true)})}}},
+			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].images[0].imagesVerification",
+		},
+		"verification switched off": {
+			spec: v1alpha1.ImageUpdaterSpec{ImagesVerification: on, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", ImagesVerification: off, Images: images()}}},
+		},
+		"useAnnotations with ref verification": {
+			spec:        v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", UseAnnotations: true, ImagesVerification: on}}},
+			annotations: ann("image-list", "web=nginx"),
+			wantErr:     ErrUnsupported, wantField: "spec.applicationRefs[0].imagesVerification",
+		},
+		"useAnnotations ignores the object's write-back": {
+			spec:        v1alpha1.ImageUpdaterSpec{WriteBackConfig: pr, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", UseAnnotations: true}}},
+			annotations: ann("image-list", "web=nginx"),
+		},
+		"bad branch template": {
+			spec:    v1alpha1.ImageUpdaterSpec{WriteBackConfig: &v1alpha1.WriteBackConfig{Method: "git", GitConfig: &v1alpha1.GitConfig{Branch: "main:update-{{.AppName"}}, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}},
+			wantErr: ErrConfig, wantField: "spec.writeBackConfig.gitConfig.branch",
+		},
+		"bad ref branch template": {
+			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", WriteBackConfig: &v1alpha1.WriteBackConfig{Method: "git", GitConfig: &v1alpha1.GitConfig{Branch: "main:"}}, Images: images()}}},
+			wantErr: ErrConfig, wantField: "spec.applicationRefs[0].writeBackConfig.gitConfig.branch",
+		},
+		"branch template unused by argocd write-back": {
+			spec: v1alpha1.ImageUpdaterSpec{WriteBackConfig: &v1alpha1.WriteBackConfig{GitConfig: &v1alpha1.GitConfig{Branch: "main:{{"}}, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}},
+		},
+		"annotation branch template": {
+			spec:        v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", UseAnnotations: true}}},
+			annotations: ann("image-list", "web=nginx", "write-back-method", "git", "git-branch", "main:x-{{range}}"),
+			wantErr:     ErrConfig, wantField: "git-branch",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			a := app("a", nil)
+			a.Annotations = tc.annotations
+			targets, errs := TargetsFor(&tc.spec, 0, &a)
+			if tc.wantErr == nil {
+				if len(errs) > 0 || len(targets) == 0 {
+					t.Fatalf("targets %d errs %v", len(targets), errs)
+				}
+				return
+			}
+			if len(targets) != 0 || len(errs) != 1 || !errors.Is(errs[0], tc.wantErr) || !strings.Contains(errs[0].Error(), tc.wantField) {
+				t.Fatalf("targets %d errs %v, want one %v naming %s", len(targets), errs, tc.wantErr, tc.wantField)
+			}
+		})
+	}
+}
+
+func TestSelectedIncludesBrokenSelections(t *testing.T) {
+	iu := &v1alpha1.ImageUpdater{Spec: v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a",
+		Images: []v1alpha1.ImageConfig{{Alias: "x", ImageName: "nginx", CommonUpdateSettings: &v1alpha1.CommonUpdateSettings{UpdateStrategy: ptr("semverr")}}}}}}}
+	apps := []argocd.Application{app("a", nil), app("b", nil)}
+	if ts, errs := FromImageUpdater(iu, apps); len(ts) != 0 || len(errs) != 1 {
+		t.Fatalf("targets %d errs %v", len(ts), errs)
+	}
+	got := Selected(iu, apps)
+	if len(got) != 1 || got[0] != (AppRef{Namespace: "argocd", Name: "a"}) {
+		t.Fatalf("selected %v", got)
+	}
+}
+
+func TestValidateBranch(t *testing.T) {
+	for in, ok := range map[string]bool{
+		"":                               true,
+		"main":                           true,
+		"main:image-updater-{{.SHA256}}": true,
+		":update-{{range .Images}}{{.Name}}{{end}}": true,
+		"main:":            false,
+		"main:{{.Unclosed": false,
+		":{{end}}":         false,
+	} {
+		if err := ValidateBranch(in); (err == nil) != ok {
+			t.Errorf("ValidateBranch(%q) = %v, want ok=%v", in, err, ok)
+		}
+	}
+}
