@@ -2,6 +2,7 @@ package yamledit
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -15,7 +16,16 @@ type editor struct {
 	t       *text
 	docs    []*yaml.Node
 	splices []splice
+	// edited holds the scalars with a pending splice; structural is set
+	// once text was inserted (new keys or entries whose nodes carry no
+	// position). A Doc applies the splices before touching either again.
+	edited     map[*yaml.Node]bool
+	structural bool
 }
+
+// errNeedsFlush asks a Doc to apply the pending splices and retry: the
+// edit touches a scalar that already has one.
+var errNeedsFlush = errors.New("yamledit: pending edit on the same value")
 
 type splice struct {
 	start, end int
@@ -28,10 +38,13 @@ func newEditor(src []byte) (*editor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &editor{t: newText(src), docs: docs}, nil
+	return &editor{t: newText(src), docs: docs, edited: map[*yaml.Node]bool{}}, nil
 }
 
 func (e *editor) add(start, end int, s string) {
+	if start == end {
+		e.structural = true
+	}
 	e.splices = append(e.splices, splice{start: start, end: end, text: s, seq: len(e.splices)})
 }
 
@@ -44,6 +57,9 @@ func (e *editor) setScalar(key, n *yaml.Node, value string, inFlow bool) error {
 	}
 	if n.Value == value && n.ShortTag() == "!!str" {
 		return nil
+	}
+	if e.edited[n] {
+		return errNeedsFlush
 	}
 	rendered, err := renderScalar(value, n.Style, inFlow)
 	if err != nil {
@@ -58,6 +74,7 @@ func (e *editor) setScalar(key, n *yaml.Node, value string, inFlow bool) error {
 		return err
 	}
 	n.Value, n.Tag, n.Style = value, "!!str", 0
+	e.edited[n] = true
 	return nil
 }
 
@@ -93,36 +110,56 @@ func (e *editor) fillEmptyValue(key, n *yaml.Node, rendered string, inFlow bool)
 // finish applies the splices and checks that the result parses to the
 // intended tree.
 func (e *editor) finish() ([]byte, bool, error) {
+	out, changed, _, err := e.finishDocs()
+	return out, changed, err
+}
+
+// finishDocs is finish that also returns the parsed result (nil when
+// nothing changed), so the next edit needs no parse of its own.
+func (e *editor) finishDocs() ([]byte, bool, []*yaml.Node, error) {
 	if len(e.splices) == 0 {
-		return e.t.src, false, nil
+		return e.t.src, false, nil, nil
 	}
-	out := applySplices(e.t.src, e.splices)
+	out, err := applySplices(e.t.src, e.splices)
+	if err != nil {
+		return nil, false, nil, err
+	}
 	if bytes.Equal(out, e.t.src) {
-		return e.t.src, false, nil
+		return e.t.src, false, nil, nil
 	}
 	got, err := parseDocs(out)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: edited output does not parse: %w", ErrVerify, err)
+		return nil, false, nil, fmt.Errorf("%w: edited output does not parse: %w", ErrVerify, err)
 	}
 	if !equalDocs(got, e.docs) {
-		return nil, false, fmt.Errorf("%w: edited output differs from the intended document", ErrVerify)
+		return nil, false, nil, fmt.Errorf("%w: edited output differs from the intended document", ErrVerify)
 	}
-	return out, true, nil
+	return out, true, got, nil
 }
 
-func applySplices(src []byte, splices []splice) []byte {
+// applySplices builds the edited text in one pass. Splices sharing a start
+// keep the order they were added in; overlapping splices are an error.
+func applySplices(src []byte, splices []splice) ([]byte, error) {
 	sorted := append([]splice(nil), splices...)
 	sort.Slice(sorted, func(i, j int) bool {
 		if sorted[i].start != sorted[j].start {
-			return sorted[i].start > sorted[j].start
+			return sorted[i].start < sorted[j].start
 		}
-		return sorted[i].seq > sorted[j].seq
+		return sorted[i].seq < sorted[j].seq
 	})
-	out := append([]byte(nil), src...)
+	var b bytes.Buffer
+	b.Grow(len(src))
+	prev := 0
 	for _, s := range sorted {
-		out = append(out[:s.start], append([]byte(s.text), out[s.end:]...)...)
+		if s.start < prev {
+			return nil, fmt.Errorf("%w: overlapping edits at byte %d", ErrVerify, s.start)
+		}
+		b.Write(src[prev:s.start])
+		b.WriteString(s.text)
+		prev = s.end
 	}
-	return out
+	b.Write(src[prev:])
+	return b.Bytes(), nil
 }
 
 // mappingEnd returns the offset after the content of the last line that

@@ -1,6 +1,9 @@
 package yamledit
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors; every error returned by this package wraps one of them
 // (or a yaml.v3 parse error wrapped in ErrParse), so callers can use errors.Is.
@@ -33,4 +36,7 @@ var (
 	ErrVerify = errors.New("yamledit: edit verification failed")
 	// ErrUnsafePath means a path would leave the repository root.
 	ErrUnsafePath = errors.New("yamledit: unsafe path")
+	// ErrGitDir means a path lies inside the repository's git directory
+	// (it wraps ErrUnsafePath).
+	ErrGitDir = fmt.Errorf("%w: inside the repository's git directory", ErrUnsafePath)
 )

@@ -39,6 +39,10 @@ func GetHelmValue(data []byte, key string) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
+	return helmValue(docs, key, segs)
+}
+
+func helmValue(docs []*yaml.Node, key string, segs []segment) (string, bool, error) {
 	for _, doc := range docs {
 		n := lookup(doc, segs)
 		if n == nil {

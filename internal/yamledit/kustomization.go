@@ -43,6 +43,10 @@ func GetKustomizeImage(data []byte, name string) (KustomizationImage, bool, erro
 	if err != nil {
 		return KustomizationImage{}, false, err
 	}
+	return kustomizeImage(docs, name)
+}
+
+func kustomizeImage(docs []*yaml.Node, name string) (KustomizationImage, bool, error) {
 	if len(docs) == 0 || len(docs[0].Content) == 0 {
 		return KustomizationImage{}, false, nil
 	}

@@ -24,8 +24,7 @@ func parseDocs(src []byte) ([]*yaml.Node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrParse, err)
 		}
-		var probe any
-		if err := doc.Decode(&probe); err != nil {
+		if err := validateDoc(&doc); err != nil {
 			return nil, fmt.Errorf("%w: document %d: %w", ErrParse, len(docs)+1, err)
 		}
 		docs = append(docs, &doc)

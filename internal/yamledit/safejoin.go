@@ -11,16 +11,20 @@ import (
 	"strings"
 )
 
-// maxReadSize caps SafeRead: write-back targets are small YAML files.
-const maxReadSize = 8 << 20
+// MaxFileSize is the largest file read for editing or reading a value:
+// write-back targets are hand-written YAML, and repo mode skips manifests
+// over the same size.
+const MaxFileSize = 4 << 20
 
 // SafeJoin resolves rel, a slash-separated path inside the repository
 // checkout root, to a host path. A leading "/" means the repository root,
 // like any other rel. It refuses (ErrUnsafePath) a root that is not an
 // absolute directory path, rel with a NUL byte, ".." climbing above root,
-// and any existing path component, the final one included, that is a
-// symbolic link resolving outside root. Components that do not exist yet
-// are allowed (the file may be created).
+// any existing path component, the final one included, that is a symbolic
+// link resolving outside root, and any path inside the repository's git
+// directory (ErrGitDir: a component named .git in any case, also through a
+// symbolic link or a .git file's "gitdir:"). Components that do not exist
+// yet are allowed (the file may be created).
 func SafeJoin(root, rel string) (string, error) {
 	if !filepath.IsAbs(root) {
 		return "", fmt.Errorf("%w: repository root %q is not an absolute path", ErrUnsafePath, root)
@@ -32,10 +36,18 @@ func SafeJoin(root, rel string) (string, error) {
 	if hasDotDot(rel) && !insideLexically(rel) {
 		return "", fmt.Errorf("%w: path %q leaves the repository", ErrUnsafePath, rel)
 	}
+	if isGitPath(clean) {
+		return "", fmt.Errorf("%w: path %q", ErrGitDir, rel)
+	}
 	root = filepath.Clean(root)
 	joined := filepath.Join(root, filepath.FromSlash(clean))
 	if err := checkSymlinks(root, joined); err != nil {
 		return "", fmt.Errorf("path %q: %w", rel, err)
+	}
+	if realRoot, err := filepath.EvalSymlinks(root); err == nil {
+		if gd := linkedGitDir(realRoot); gd != "" && within(gd, filepath.Join(realRoot, filepath.FromSlash(clean))) {
+			return "", fmt.Errorf("%w: path %q", ErrGitDir, rel)
+		}
 	}
 	return joined, nil
 }
@@ -55,8 +67,8 @@ func SafeJoinSource(root, sourcePath, target string) (string, error) {
 }
 
 // SafeRead reads the file rel inside root after the SafeJoin checks. A
-// missing file is an error wrapping fs.ErrNotExist; files over 8 MiB are
-// refused.
+// missing file is an error wrapping fs.ErrNotExist; files over MaxFileSize
+// are refused.
 func SafeRead(root, rel string) ([]byte, error) {
 	p, err := SafeJoin(root, rel)
 	if err != nil {
@@ -67,12 +79,12 @@ func SafeRead(root, rel string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxReadSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", rel, err)
 	}
-	if len(data) > maxReadSize {
-		return nil, fmt.Errorf("read %s: %w: larger than %d bytes", rel, ErrUnsafePath, maxReadSize)
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("read %s: %w: larger than %d bytes", rel, ErrUnsafePath, MaxFileSize)
 	}
 	return data, nil
 }
@@ -145,6 +157,12 @@ func checkLinkTarget(realRoot, link string) error {
 	}
 	if !within(realRoot, target) {
 		return fmt.Errorf("%w: symbolic link %s points outside the repository", ErrUnsafePath, link)
+	}
+	if rel, err := filepath.Rel(realRoot, target); err == nil && isGitPath(filepath.ToSlash(rel)) {
+		return fmt.Errorf("%w: symbolic link %s points into it", ErrGitDir, link)
+	}
+	if gd := linkedGitDir(realRoot); gd != "" && within(gd, target) {
+		return fmt.Errorf("%w: symbolic link %s points into it", ErrGitDir, link)
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func TestSafeRead(t *testing.T) {
 		t.Errorf("escape: err = %v", err)
 	}
 	big := filepath.Join(root, "big.yaml")
-	if err := os.WriteFile(big, []byte(strings.Repeat("a", maxReadSize+1)), 0o644); err != nil {
+	if err := os.WriteFile(big, []byte(strings.Repeat("a", MaxFileSize+1)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := SafeRead(root, "big.yaml"); err == nil {
