@@ -32,7 +32,7 @@ func TestControllerCommandMetricsConditionsAndWarnings(t *testing.T) {
 	f.createApp(t, helmApp(ns, "good", []argocd.HelmParameter{{Name: "image.tag", Value: "1.0.0"}}, web+":1.0.0"))
 	f.createApp(t, helmApp(ns, "broken", []argocd.HelmParameter{{Name: "image.tag", Value: "1.0.0"}}, web+":1.0.0"))
 	metricsAddr := freeAddr(t)
-	startController(t, f, ns, "--metrics-bind-address", metricsAddr)
+	startController(t, f, ns, "--metrics-bind-address", metricsAddr, "--metrics-secure=false")
 	f.createIU(t, ns, "mixed", v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{
 		{NamePattern: "good", Images: []v1alpha1.ImageConfig{{Alias: "web", ImageName: web}}},
 		{NamePattern: "broken", Images: []v1alpha1.ImageConfig{{Alias: "web", ImageName: web, CommonUpdateSettings: &v1alpha1.CommonUpdateSettings{UpdateStrategy: ptr("semvr")}}}},
