@@ -1,6 +1,7 @@
 package git
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -129,12 +130,20 @@ func lockedSessionDir() (string, *os.File, error) {
 	return "", nil, fmt.Errorf("create credential directory: removed repeatedly while being created")
 }
 
-// Close removes the session directory and everything in it.
+// Close removes the session directory and everything in it, the lock file
+// last: a process killed half-way leaves either a locked-looking directory
+// whose lock is free or an empty one, both of which a sweep removes.
 func (s *session) Close() error {
 	if s == nil || s.dir == "" {
 		return nil
 	}
-	err := os.RemoveAll(s.dir)
+	entries, err := os.ReadDir(s.dir)
+	for _, e := range entries {
+		if e.Name() != sessionLockName {
+			err = errors.Join(err, os.RemoveAll(filepath.Join(s.dir, e.Name())))
+		}
+	}
+	err = errors.Join(err, os.RemoveAll(s.dir))
 	if s.lock != nil {
 		_ = s.lock.Close()
 		s.lock = nil

@@ -46,14 +46,19 @@ func TestWorkingCopyLockBetweenManagers(t *testing.T) {
 func TestWorkingCopyLockWaitsForRelease(t *testing.T) {
 	bare := newBareRepo(t, map[string]string{"a.txt": "one\n"})
 	a, b := managersOnOneCache(t, 10*time.Second)
-	ra := openRepo(t, a, bare, Credentials{})
-	time.AfterFunc(300*time.Millisecond, func() { ra.Close() })
+	ra, err := a.Open(context.Background(), bare, Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	time.AfterFunc(300*time.Millisecond, func() { ra.Close(); close(closed) })
 	start := time.Now()
 	rb := openRepo(t, b, bare, Credentials{})
 	if time.Since(start) < 250*time.Millisecond {
 		t.Fatal("second Open did not wait for the first to close")
 	}
 	rb.Close()
+	<-closed
 }
 
 func TestLockWaitHonoursContext(t *testing.T) {

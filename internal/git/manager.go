@@ -86,9 +86,9 @@ func (m *Manager) workDir(remote string) string {
 // working copy, at most the lock timeout (then the error wraps ErrBusy) and
 // never past ctx; the caller must Close the Repo to release it. Under a
 // Lease of the same working copy (ctx from Manager.Lease) it reuses the
-// lease's lock. User information in
-// rawURL is moved into the credentials (when creds has none) and never stored
-// in the working copy's configuration.
+// lease's lock. User information in rawURL is moved into the credentials
+// (when creds has none) and never stored in the working copy's
+// configuration.
 func (m *Manager) Open(ctx context.Context, rawURL string, creds Credentials) (*Repo, error) {
 	remote, userinfo, err := normaliseURL(rawURL)
 	if err != nil {

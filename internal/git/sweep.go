@@ -47,6 +47,12 @@ func (m *Manager) sweepSession(dir string) bool {
 	lockPath := filepath.Join(dir, sessionLockName)
 	f, err := os.OpenFile(lockPath, os.O_RDWR, 0)
 	if err != nil {
+		if entries, err := os.ReadDir(dir); err == nil && len(entries) == 0 {
+			// Killed between creating the directory and its lock file, or a
+			// creator about to make the lock file: os.Remove fails once it
+			// exists, and a creator whose directory vanished makes another.
+			return os.Remove(dir) == nil
+		}
 		return sweepLegacySession(dir, fi)
 	}
 	defer f.Close()

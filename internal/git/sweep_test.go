@@ -23,6 +23,10 @@ func TestSweepSessionsRemovesOnlyDeadSessions(t *testing.T) {
 	if err := os.Chtimes(legacy, old, old); err != nil {
 		t.Fatal(err)
 	}
+	empty := filepath.Join(tmp, sessionPrefix+"empty") // killed before its lock file existed
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	recentLegacy := filepath.Join(tmp, sessionPrefix+"recent")
 	writeFiles(t, recentLegacy, map[string]string{"password": "in-use"})
 	foreign := filepath.Join(tmp, sessionPrefix+"cache-of-someone")
@@ -32,7 +36,7 @@ func TestSweepSessionsRemovesOnlyDeadSessions(t *testing.T) {
 	}
 	cache := filepath.Join(tmp, sessionPrefix+"mycache")
 	newTestManager(t, WithCacheDir(cache)) // sweeps at start-up
-	for dir, want := range map[string]bool{live.dir: true, dead: false, legacy: false, recentLegacy: true, foreign: true, cache: true} {
+	for dir, want := range map[string]bool{live.dir: true, dead: false, legacy: false, empty: false, recentLegacy: true, foreign: true, cache: true} {
 		_, err := os.Stat(dir)
 		if exists := err == nil; exists != want {
 			t.Errorf("%s exists = %v, want %v", filepath.Base(dir), exists, want)
