@@ -118,8 +118,8 @@ func (c *Client) authenticate(ctx context.Context, reg registryconf.Registry, re
 	return tr, nil
 }
 
-// chain returns the registry's shared base transport: counting, rate
-// limit, retry, a deadline per attempt (body included), HTTP with the
+// chain returns the registry's shared base transport: the ping cache
+// (one ping per registry, not per repository), counting, rate limit, retry, a deadline per attempt (body included), HTTP with the
 // registry's TLS settings.
 func (c *Client) chain(reg registryconf.Registry, host string) (http.RoundTripper, error) {
 	c.chainsMu.Lock()
@@ -136,6 +136,7 @@ func (c *Client) chain(reg registryconf.Registry, host string) (http.RoundTrippe
 	rt = &retryTransport{policy: c.opts.retry, now: c.opts.clock.Now, inner: rt}
 	rt = newLimitTransport(reg.Limit, rt)
 	rt = &countingTransport{registry: host, metrics: c.opts.metrics, inner: rt}
+	rt = newPingCache(rt, c.opts.clock.Now)
 	c.chains[reg] = rt
 	return rt, nil
 }
