@@ -85,7 +85,7 @@ configuration error, 3 registry error.`,
 	f.StringVar(&o.constraint, "semver-constraint", "", "semver constraint, or the tag to follow for digest (overrides the spec's)")
 	f.StringVar(&o.allowTags, "allow-tags", "", `only consider tags matching "regexp:<re>" ("any" = all)`)
 	f.StringArrayVar(&o.ignoreTags, "ignore-tags", nil, "glob of tags to ignore (repeatable)")
-	f.StringSliceVar(&o.platforms, "platforms", nil, "os/arch[/variant] platforms for newest-build (comma-separated)")
+	f.StringSliceVar(&o.platforms, "platforms", nil, "os/arch[/variant] platforms for newest-build and digest (comma-separated)")
 	f.StringVar(&o.credentials, "credentials", "", "registry credentials: env:VAR, ext:/path/script or user:password")
 	f.StringVar(&o.confPath, "registries-conf-path", "", "path to registries.conf")
 	f.Float64Var(&o.rateLimit, "rate-limit", 0, "maximum requests per second to the registry (0 = registries.conf or unlimited)")

@@ -118,8 +118,8 @@ func (c *Client) authenticate(ctx context.Context, reg registryconf.Registry, re
 	return tr, nil
 }
 
-// chain returns the registry's shared base transport: counting, rate
-// limit, retry, a deadline per attempt (body included), HTTP with the
+// chain returns the registry's shared base transport: the ping cache
+// (one ping per registry, not per repository), counting, rate limit, retry, a deadline per attempt (body included), HTTP with the
 // registry's TLS settings.
 func (c *Client) chain(reg registryconf.Registry, host string) (http.RoundTripper, error) {
 	c.chainsMu.Lock()
@@ -136,20 +136,23 @@ func (c *Client) chain(reg registryconf.Registry, host string) (http.RoundTrippe
 	rt = &retryTransport{policy: c.opts.retry, now: c.opts.clock.Now, inner: rt}
 	rt = newLimitTransport(reg.Limit, rt)
 	rt = &countingTransport{registry: host, metrics: c.opts.metrics, inner: rt}
+	rt = newPingCache(rt, c.opts.clock.Now)
 	c.chains[reg] = rt
 	return rt, nil
 }
 
 func newHTTPTransport(tlsCfg *tls.Config) *http.Transport {
 	t := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 60 * time.Second,
+		Proxy:               http.ProxyFromEnvironment,
+		DialContext:         (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        100,
+		MaxIdleConnsPerHost: 16,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		// No ResponseHeaderTimeout: deadlineTransport bounds the whole
+		// exchange, and a timeout there is not retried (a stuck registry
+		// fails once, within the bound).
 		ExpectContinueTimeout: time.Second,
 		TLSClientConfig:       tlsCfg,
 	}

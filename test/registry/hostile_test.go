@@ -152,3 +152,33 @@ func TestStalledRegistryDoesNotHoldUpOthers(t *testing.T) {
 	}
 	t.Logf("planned %d images in %s; %d requests stalled", len(items), elapsed, stuck.Stalled())
 }
+
+// TestNoHeadersFailsOnceWithinBound asks a registry that never answers a
+// HEAD: the request fails with ErrTimeout after the request bound, is not
+// retried, and the registry is not asked again in the cycle.
+func TestNoHeadersFailsOnceWithinBound(t *testing.T) {
+	stuck := infra.StartStallingRegistry(t)
+	conf, err := registryconf.Parse(fmt.Appendf(nil, "registries:\n- name: stuck\n  prefix: %s\n  api_url: %s\n", stuck.Host, stuck.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const bound = 800 * time.Millisecond
+	c, err := registry.New(registry.WithRetryPolicy(testRetry), registry.WithResolver(conf.Lookup), registry.WithTimeouts(bound, bound, 10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cy := c.NewCycle()
+	start := time.Now()
+	for i := range 3 {
+		r := repoOf(t, &infra.Registry{Host: stuck.Host}, fmt.Sprintf("stuck/app%d", i))
+		if _, err := cy.Metadata(r, nil).Digest(ctxFor(t), "1.0.0"); !errors.Is(err, registry.ErrTimeout) {
+			t.Fatalf("Digest: %v, want ErrTimeout", err)
+		}
+	}
+	if d := time.Since(start); d > 2*bound+time.Second {
+		t.Errorf("three digests took %s with a request bound of %s", d, bound)
+	}
+	if n := stuck.Stalled(); n != 1 {
+		t.Errorf("%d requests sent to the stuck registry, want 1 (no retry, not asked again)", n)
+	}
+}
