@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -24,6 +25,8 @@ type Server struct {
 	logger  *slog.Logger
 	mux     *http.ServeMux
 	now     func() time.Time
+	// requestTimeout bounds the work of one request.
+	requestTimeout time.Duration
 }
 
 // NewServer returns the API handler; a token is required.
@@ -34,7 +37,8 @@ func NewServer(backend Backend, token string, logger *slog.Logger) (*Server, err
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{backend: backend, token: sha256.Sum256([]byte(token)), logger: logger, mux: http.NewServeMux(), now: time.Now}
+	s := &Server{backend: backend, token: sha256.Sum256([]byte(token)), logger: logger, mux: http.NewServeMux(), now: time.Now,
+		requestTimeout: DefaultLimits.WriteTimeout - 10*time.Second}
 	s.mux.HandleFunc("POST /api/v1/check", s.check)
 	s.mux.HandleFunc("GET /api/v1/holds", s.listHolds)
 	s.mux.HandleFunc("POST /api/v1/holds", s.hold)
@@ -56,7 +60,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	s.mux.ServeHTTP(w, r)
+	// The work ends when the answer could no longer be written.
+	ctx, cancel := context.WithTimeout(r.Context(), s.requestTimeout)
+	defer cancel()
+	s.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // authorized compares the bearer token in constant time (hashes of equal
