@@ -38,8 +38,8 @@ func (b repoBackend) Check(ctx context.Context, req api.CheckRequest) (api.Check
 		return api.CheckResult{}, err
 	}
 	res := apiCheckResult(rep.Decisions, rep.Groups, rep.Problems)
-	for _, sk := range rep.Skipped {
-		if req.Application == "" || req.Application == sk.App.Name || req.Application == sk.App.String() {
+	for _, sk := range rep.Skipped { // says why a named application is not managed (then 404)
+		if req.Application != "" && (req.Application == sk.App.Name || req.Application == sk.App.String()) {
 			res.Problems = append(res.Problems, "skipped application "+sk.String())
 		}
 	}
