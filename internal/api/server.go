@@ -88,8 +88,8 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err.Error())
 		return
 	}
-	if (req.Application != "" || req.Image != "") && len(res.Decisions) == 0 {
-		writeError(w, http.StatusNotFound, notManaged(req, res.Problems))
+	if err := NotFoundErr(req, res); err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
@@ -140,6 +140,15 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"released": app + " " + image})
+}
+
+// NotFoundErr returns an error wrapping ErrNotFound when a check that names
+// an application or image matched nothing managed, nil otherwise.
+func NotFoundErr(req CheckRequest, res CheckResult) error {
+	if (req.Application == "" && req.Image == "") || len(res.Decisions) > 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrNotFound, notManaged(req, res.Problems))
 }
 
 // notManaged says that a check matched nothing, with the configuration

@@ -43,7 +43,7 @@ func (b repoBackend) Check(ctx context.Context, req api.CheckRequest) (api.Check
 			res.Problems = append(res.Problems, "skipped application "+sk.String())
 		}
 	}
-	return res, nil
+	return res, api.NotFoundErr(req, res)
 }
 
 // checkMatcher accepts the targets a check request names: the application

@@ -58,6 +58,12 @@ func TestRepoURLSpellingsAndSkippedApplications(t *testing.T) {
 		t.Errorf("no WARN for the skipped application:\n%s", stderr)
 	}
 
+	// A check naming it says why it is not managed.
+	code, out, stderr = e.imagepilot(t, "trigger", "--application", "elsewhere")
+	if code == 0 || !strings.Contains(out+stderr, "not found") || !strings.Contains(out+stderr, "skipped application argocd/elsewhere") {
+		t.Fatalf("trigger of a skipped application: exit %d\n%s\n%s", code, out, stderr)
+	}
+
 	// --source-url brings it in.
 	code, out, stderr = e.imagepilot(t, "plan", "--source-url", other)
 	if code != 0 || !strings.Contains(out, "2 application(s)") || strings.Contains(out, "skipped application") {
