@@ -77,8 +77,12 @@ func TestLoadApplicationsReportsBadFilesAndKeepsGoing(t *testing.T) {
 func FuzzParseApplications(f *testing.F) {
 	f.Add([]byte(twoApps))
 	f.Add([]byte("kind: Application\napiVersion: argoproj.io/v1alpha1\nmetadata: {name: a, annotations: {x: y}}\n"))
+	f.Add([]byte(appOfAppsTemplate))
+	f.Add([]byte(quotedTemplate))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		apps, err := parseApplications(data)
+		m, err := parseManifests(data)
+		_ = templateFile("", "templates/x.yaml", data, m, err)
+		apps := m.Applications
 		for _, a := range apps {
 			if a.Name == "" {
 				t.Fatalf("application without a name accepted (err %v)", err)
