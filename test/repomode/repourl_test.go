@@ -117,3 +117,17 @@ func TestRepoURLPasswordNeverShown(t *testing.T) {
 		t.Fatal("v2 not committed")
 	}
 }
+
+// A local --repo path matches a file:// repoURL spelled another way.
+func TestLocalRepoPathMatchesFileURL(t *testing.T) {
+	e := setup(t, func(e *env) map[string]string {
+		files := chart(e, "")
+		files["apps/guestbook.yaml"] = guestbookApp("file://localhost"+strings.TrimSuffix(e.bare, ".git")+"/", e.reg.Host, "")
+		return files
+	})
+	e.push(t, "team/guestbook", "v1", "v2")
+	code, out, stderr := e.imagepilotRaw(t, "plan", "--repo", e.bare, "--registries-conf-path", e.conf, "--git-cache-dir", e.cacheDir)
+	if code != 0 || !strings.Contains(out, "1 application(s)") || !strings.Contains(out, "v1 -> v2") {
+		t.Fatalf("plan exit %d\n%s\n%s", code, out, stderr)
+	}
+}
