@@ -58,7 +58,8 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimSuffix(c.URL, "/")+path, body)
 	if err != nil {
-		return fmt.Errorf("trigger API: %w", err)
+		// url.Parse's error repeats the address, password included.
+		return fmt.Errorf("trigger API: invalid server URL %s", redactURL(c.URL))
 	}
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	req.Header.Set("Content-Type", "application/json")
@@ -89,4 +90,17 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("trigger API: malformed answer: %w", err)
 	}
 	return nil
+}
+
+// redactURL hides a password in a server URL; net/url's Redacted where the
+// URL parses, else everything between "://" and "@".
+func redactURL(s string) string {
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	scheme, rest, ok := strings.Cut(s, "://")
+	if at := strings.LastIndexByte(rest, '@'); ok && at >= 0 {
+		return scheme + "://xxxxx" + rest[at:]
+	}
+	return s
 }

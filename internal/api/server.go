@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
@@ -24,6 +25,8 @@ type Server struct {
 	logger  *slog.Logger
 	mux     *http.ServeMux
 	now     func() time.Time
+	// requestTimeout bounds the work of one request.
+	requestTimeout time.Duration
 }
 
 // NewServer returns the API handler; a token is required.
@@ -34,7 +37,8 @@ func NewServer(backend Backend, token string, logger *slog.Logger) (*Server, err
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{backend: backend, token: sha256.Sum256([]byte(token)), logger: logger, mux: http.NewServeMux(), now: time.Now}
+	s := &Server{backend: backend, token: sha256.Sum256([]byte(token)), logger: logger, mux: http.NewServeMux(), now: time.Now,
+		requestTimeout: DefaultLimits.WriteTimeout - 10*time.Second}
 	s.mux.HandleFunc("POST /api/v1/check", s.check)
 	s.mux.HandleFunc("GET /api/v1/holds", s.listHolds)
 	s.mux.HandleFunc("POST /api/v1/holds", s.hold)
@@ -56,7 +60,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	s.mux.ServeHTTP(w, r)
+	// The work ends when the answer could no longer be written.
+	ctx, cancel := context.WithTimeout(r.Context(), s.requestTimeout)
+	defer cancel()
+	s.mux.ServeHTTP(w, r.WithContext(ctx))
 }
 
 // authorized compares the bearer token in constant time (hashes of equal
@@ -81,8 +88,8 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 		writeError(w, statusOf(err), err.Error())
 		return
 	}
-	if (req.Application != "" || req.Image != "") && len(res.Decisions) == 0 {
-		writeError(w, http.StatusNotFound, notManaged(req, res.Problems))
+	if err := NotFoundErr(req, res); err != nil {
+		writeError(w, http.StatusNotFound, err.Error())
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
@@ -133,6 +140,15 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"released": app + " " + image})
+}
+
+// NotFoundErr returns an error wrapping ErrNotFound when a check that names
+// an application or image matched nothing managed, nil otherwise.
+func NotFoundErr(req CheckRequest, res CheckResult) error {
+	if (req.Application == "" && req.Image == "") || len(res.Decisions) > 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrNotFound, notManaged(req, res.Problems))
 }
 
 // notManaged says that a check matched nothing, with the configuration

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imagepilot/imagepilot/internal/holds"
 )
@@ -123,4 +124,38 @@ func FuzzCheckRequest(f *testing.F) {
 			t.Fatalf("status %d", rec.Code)
 		}
 	})
+}
+
+func TestClientNeverShowsTheServerPassword(t *testing.T) {
+	for _, u := range []string{"http://u:Pa55word@127.0.0.1:1/%zz", "http://u:Pa55word@127.0.0.1:1"} {
+		_, err := (&Client{URL: u, Token: "t"}).Holds(context.Background())
+		if err == nil || strings.Contains(err.Error(), "Pa55word") {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+type blockingBackend struct{ fakeBackend }
+
+func (blockingBackend) Check(ctx context.Context, _ CheckRequest) (CheckResult, error) {
+	<-ctx.Done()
+	return CheckResult{}, ctx.Err()
+}
+
+func TestRequestWorkIsBounded(t *testing.T) {
+	srv, _ := NewServer(&blockingBackend{}, "tok", nil)
+	srv.requestTimeout = 50 * time.Millisecond
+	req := httptest.NewRequest("POST", "/api/v1/check", strings.NewReader(`{}`))
+	req.Header.Set("Authorization", "Bearer tok")
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() { srv.ServeHTTP(rec, req); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("request work not bounded")
+	}
+	if rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), "deadline") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
 }

@@ -37,7 +37,13 @@ func (b repoBackend) Check(ctx context.Context, req api.CheckRequest) (api.Check
 	if err != nil {
 		return api.CheckResult{}, err
 	}
-	return apiCheckResult(rep.Decisions, rep.Groups, rep.Problems), nil
+	res := apiCheckResult(rep.Decisions, rep.Groups, rep.Problems)
+	for _, sk := range rep.Skipped { // says why a named application is not managed (then 404)
+		if req.Application != "" && (req.Application == sk.App.Name || req.Application == sk.App.String()) {
+			res.Problems = append(res.Problems, "skipped application "+sk.String())
+		}
+	}
+	return res, api.NotFoundErr(req, res)
 }
 
 // checkMatcher accepts the targets a check request names: the application

@@ -307,6 +307,9 @@ func printReport(w io.Writer, rep repomode.Report, diffs bool) {
 	for _, s := range rep.Skipped {
 		fmt.Fprintf(w, "  skipped application %s\n", s)
 	}
+	for _, f := range rep.SkippedFiles {
+		fmt.Fprintf(w, "  skipped file %s: %s\n", f.File, f.Reason)
+	}
 	for _, d := range rep.Decisions {
 		fmt.Fprintf(w, "  %-6s %s %s: %s\n", strings.ToUpper(string(d.Action)), d.Target.App, d.Target.Image.Key(), d.Reason)
 	}

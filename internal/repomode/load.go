@@ -28,6 +28,19 @@ type Manifests struct {
 	Applications []Application
 	// ImageUpdaters are ImageUpdater objects (v1.x configuration).
 	ImageUpdaters []ImageUpdater
+	// Skipped are YAML files that were not read, with the reason.
+	Skipped []SkippedFile
+}
+
+// SkippedFile is a YAML file Load did not read as manifests.
+type SkippedFile struct {
+	// File is the path relative to the repository root.
+	File string
+	// Reason says why.
+	Reason string
+	// Warn marks files that may hold configuration imagepilot now ignores
+	// (too large); the others (templates) are expected and logged at debug.
+	Warn bool
 }
 
 // ImageUpdater is an ImageUpdater manifest found in the repository.
@@ -73,7 +86,11 @@ func Load(root, dir string) (Manifests, []error) {
 		if !isYAML(d.Name()) || d.Type()&fs.ModeSymlink != 0 {
 			return nil
 		}
-		found, err := loadFile(p)
+		found, skip, err := loadFile(root, p)
+		if skip != "" {
+			m.Skipped = append(m.Skipped, SkippedFile{File: rel(root, p), Reason: skip, Warn: !strings.HasPrefix(skip, templateReason)})
+			return nil
+		}
 		for i := range found.Applications {
 			found.Applications[i].File = rel(root, p)
 		}
@@ -110,17 +127,34 @@ type header struct {
 	Kind       string `yaml:"kind"`
 }
 
-// loadFile returns the manifests of a (multi-document) YAML file.
-func loadFile(p string) (Manifests, error) {
+// loadFile returns the manifests of a (multi-document) YAML file, or why
+// it was skipped: too large to be a hand-written manifest, or a template
+// (see templateFile).
+func loadFile(root, p string) (Manifests, string, error) {
 	st, err := os.Stat(p)
-	if err != nil || st.Size() > maxManifestSize {
-		return Manifests{}, err
-	}
-	data, err := os.ReadFile(p)
 	if err != nil {
-		return Manifests{}, err
+		return Manifests{}, "", err
 	}
-	return parseManifests(data)
+	if st.Size() > maxManifestSize {
+		return Manifests{}, fmt.Sprintf("not read: %d bytes, more than the %d MiB a manifest may have; Applications in it are ignored", st.Size(), maxManifestSize>>20), nil
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return Manifests{}, "", err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxManifestSize+1))
+	if err != nil {
+		return Manifests{}, "", err
+	}
+	if len(data) > maxManifestSize {
+		return Manifests{}, fmt.Sprintf("not read: more than the %d MiB a manifest may have; Applications in it are ignored", maxManifestSize>>20), nil
+	}
+	m, err := parseManifests(data)
+	if why := templateFile(root, p, data, m, err); why != "" {
+		return Manifests{}, why, nil
+	}
+	return m, "", err
 }
 
 // parseApplications returns the Applications of a YAML document stream.

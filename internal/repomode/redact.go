@@ -2,35 +2,14 @@ package repomode
 
 import (
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/imagepilot/imagepilot/internal/git"
 )
 
-// userinfoPattern finds the user information of a URL that net/url cannot
-// parse, so that it can still be hidden.
-var userinfoPattern = regexp.MustCompile(`://[^/@\s]*@`)
-
-// RedactURL returns the repository address as messages may show it: a
-// password in the user information is replaced by "xxxxx" (net/url's
-// Redacted form). Addresses without a password come back unchanged.
-func RedactURL(s string) string {
-	if !strings.Contains(s, "://") {
-		return s // local paths and scp-like addresses carry no password
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return userinfoPattern.ReplaceAllStringFunc(s, func(m string) string {
-			user, _, hasPW := strings.Cut(strings.TrimSuffix(strings.TrimPrefix(m, "://"), "@"), ":")
-			if !hasPW {
-				return m
-			}
-			return "://" + user + ":xxxxx@"
-		})
-	}
-	return u.Redacted()
-}
+// RedactURL returns the repository address as messages may show it; it is
+// git.RedactURL, the one redaction every package uses.
+func RedactURL(s string) string { return git.RedactURL(s) }
 
 // redactedError hides the password of a repository address in an error's
 // message; errors.Is and errors.As still see the original.
@@ -58,7 +37,7 @@ func (e *redactedError) Error() string {
 	msg := e.err.Error()
 	for _, s := range e.secrets {
 		if s != "" {
-			msg = strings.ReplaceAll(msg, s, "xxxxx")
+			msg = strings.ReplaceAll(msg, s, "***")
 		}
 	}
 	return msg

@@ -65,7 +65,10 @@ func detectRollback(ctx context.Context, hist History, it updater.Item, f writeb
 	if written.TagValue() == cur.TagValue() {
 		return nil, nil
 	}
-	by := commits[0]
+	by, err := setter(ctx, hist, it, f, commits[:ours+1], cur)
+	if err != nil {
+		return nil, err
+	}
 	return &updater.Hold{
 		Until: written.Tag,
 		Reason: fmt.Sprintf("rolled back from %s by %s in %s; held until a tag newer than %s appears (a commit with %q in its subject releases it)",
@@ -78,4 +81,22 @@ func shortSHA(s string) string {
 		return s[:12]
 	}
 	return s
+}
+
+// setter returns the commit that set the current value: of commits (newest
+// first, the last one being imagepilot's, which wrote another value), the
+// oldest of the newest run that all hold cur. Later commits that touched
+// the file without changing the value do not count.
+func setter(ctx context.Context, hist History, it updater.Item, f writeback.File, commits []git.Commit, cur writeback.Value) (git.Commit, error) {
+	for i := 0; i < len(commits)-2; i++ {
+		data, err := hist.ShowFile(ctx, commits[i+1].SHA, f.Path)
+		if err != nil {
+			return git.Commit{}, fmt.Errorf("reading %s at %s: %w", f.Path, commits[i+1].SHA, err)
+		}
+		v, ok, err := writeback.ReadValue(f, it.Target, data)
+		if err != nil || !ok || v.TagValue() != cur.TagValue() {
+			return commits[i], nil // commits[i] changed the value to cur
+		}
+	}
+	return commits[len(commits)-2], nil
 }

@@ -58,6 +58,9 @@ type Report struct {
 	// Skipped are configured applications whose sources live in other
 	// repositories; they are not errors, but nobody manages them here.
 	Skipped []SkippedApp
+	// SkippedFiles are YAML files that were not read although they may hold
+	// manifests (too large); templates are only logged, at debug level.
+	SkippedFiles []SkippedFile
 	// Duration is the cycle's wall time.
 	Duration time.Duration
 }
@@ -196,6 +199,14 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	}
 	manifests, errs := Load(repo.Dir(), r.AppsPath)
 	rep.Problems = append(rep.Problems, errs...)
+	for _, f := range manifests.Skipped {
+		if !f.Warn {
+			r.logger().DebugContext(ctx, "file skipped", "file", f.File, "reason", f.Reason)
+			continue
+		}
+		rep.SkippedFiles = append(rep.SkippedFiles, f)
+		r.logger().WarnContext(ctx, "file skipped", "file", f.File, "reason", f.Reason)
+	}
 	urls := append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...)
 	items, skipped, errs := Items(repo.Dir(), manifests, urls, r.Writer.Layout, r.RepoURL)
 	rep.Problems = append(rep.Problems, errs...)

@@ -63,7 +63,7 @@ func TestItemsReportConfiguredApplicationsOfOtherRepositories(t *testing.T) {
 		t.Fatalf("items: %+v", items)
 	}
 	want := map[string][]string{
-		"elsewhere":  {"https://user:xxxxx@git.example.com/team/other.git is not this repository", "--source-url https://user:xxxxx@git.example.com/team/other.git"},
+		"elsewhere":  {"https://user:***@git.example.com/team/other.git is not this repository", "--source-url https://user:***@git.example.com/team/other.git"},
 		"chart-only": {"only sources are Helm charts (chart web from https://charts.example.com)"},
 		"capitals":   {"differ only in the case of the path", "--source-url https://git.example.com/Team/GitOps"},
 	}

@@ -157,9 +157,9 @@ func validPath(p string) bool {
 
 func TestRedactURL(t *testing.T) {
 	tests := []struct{ in, want string }{
-		{"https://user:PW@git.example.com/a.git", "https://user:xxxxx@git.example.com/a.git"},
-		{"https://user@git.example.com/a.git", "https://user@git.example.com/a.git"},
-		{"https://user:PW@git.example.com/%zz", "https://user:xxxxx@git.example.com/%zz"},
+		{"https://user:PW@git.example.com/a.git", "https://user:***@git.example.com/a.git"},
+		{"https://user@git.example.com/a.git", "https://***@git.example.com/a.git"},
+		{"https://user:PW@git.example.com/%zz", "https://user:***@git.example.com/%zz"},
 		{"git@github.com:org/repo", "git@github.com:org/repo"},
 		{"/srv/git/repo", "/srv/git/repo"},
 	}

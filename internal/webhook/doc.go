@@ -27,6 +27,24 @@
 // Every comparison is constant-time. Failures answer "unauthorized" without
 // saying which part was wrong.
 //
+// # Rate limits
+//
+// Requests are authenticated before they are rate-limited. Authenticated
+// requests spend a token bucket per webhook type and client address;
+// requests that fail authentication (or cannot be read, or name no known
+// type) spend a separate, stricter bucket per client address and are
+// answered 429 once it is empty. Unsigned traffic therefore never uses up the
+// budget of real senders, even when every sender reaches the server through
+// one ingress address.
+//
+// # Sink calls
+//
+// At most one Sink call runs per repository, and at most
+// Config.MaxConcurrentCalls overall. Each call's context ends after
+// Config.CallTimeout; a call still running then gives up its slot so that the
+// events of other repositories are processed, and its repository's next
+// event waits until it has returned.
+//
 // # Replays
 //
 // Payloads that carry a delivery id (GitHub's X-GitHub-Delivery, CloudEvents

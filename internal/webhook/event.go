@@ -49,7 +49,7 @@ var (
 func newEvent(source, host, repository, tag, digest string) (Event, error) {
 	host = normaliseHost(host)
 	if !hostPattern.MatchString(host) {
-		return Event{}, fmt.Errorf("%w: registry host %q is not a host name", ErrInvalidPayload, truncate(host))
+		return Event{}, fmt.Errorf("%w: registry host %q is not a host name", ErrInvalidPayload, truncate(redactUserinfo(host)))
 	}
 	repository = strings.Trim(repository, "/")
 	if host == dockerHubHost && repository != "" && !strings.Contains(repository, "/") {
@@ -100,6 +100,15 @@ func splitImageRef(ref string) (host, repository, tag, digest string) {
 		rest, tag = rest[:i], rest[i+1:]
 	}
 	return host, rest, tag, digest
+}
+
+// redactUserinfo hides user information ("user:password@") a payload put in
+// front of a host, so that error messages and logs never show it.
+func redactUserinfo(host string) string {
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		return "xxxxx@" + host[i+1:]
+	}
+	return host
 }
 
 // truncate keeps error messages short when a payload carries huge values.

@@ -303,3 +303,13 @@ func TestSplitImageName(t *testing.T) {
 		}
 	}
 }
+
+func TestInvalidHostErrorHidesUserinfo(t *testing.T) {
+	_, err := newEvent("quay.io", "https://robot:Sup3rSecret@quay.example.com:bad/x", "org/app", "1", "")
+	if err == nil {
+		t.Fatal("invalid host accepted")
+	}
+	if strings.Contains(err.Error(), "Sup3rSecret") || !strings.Contains(err.Error(), "xxxxx@quay.example.com:bad") {
+		t.Fatalf("error: %v", err)
+	}
+}

@@ -3,7 +3,9 @@ package repomode_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -111,6 +113,23 @@ func TestTriggerAPI(t *testing.T) {
 		t.Fatalf("wrong token: %s", resp.Status)
 	}
 
+	// An unauthenticated slow body is answered and closed at once.
+	slow, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fmt.Fprintf(slow, "POST /api/v1/check HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nAuthorization: Bearer wrong\r\n\r\n{")
+	_ = slow.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if answer, err := io.ReadAll(slow); err != nil || !strings.HasPrefix(string(answer), "HTTP/1.1 401") {
+		t.Fatalf("slow unauthenticated body: %q %v (connection not closed at once?)", answer, err)
+	}
+
+	// A check of an application nobody manages is a 404.
+	if code, o, stderr := e.imagepilotRaw(t, "trigger", "--server", server, "--application", "nope"); code == 0 || !strings.Contains(o+stderr, "404") {
+		t.Fatalf("trigger of an unknown application: exit %d\n%s\n%s", code, o, stderr)
+	}
+
 	e.push(t, "team/guestbook", "v2")
 	code, o, stderr := e.imagepilotRaw(t, "trigger", "--server", server, "--application", "guestbook")
 	if code != 0 || !strings.Contains(o, "update argocd/guestbook guestbook: v1 -> v2") || !strings.Contains(o, "committed") {
@@ -119,8 +138,23 @@ func TestTriggerAPI(t *testing.T) {
 	if got := e.file(t, "helm/.argocd-source-guestbook.yaml"); got != overrideFile(e.reg.Host, "v2") {
 		t.Fatalf("trigger did not commit v2:\n%s", got)
 	}
-	if code, o, stderr := e.imagepilotRaw(t, "hold", "--server", server, "--application", "guestbook", "--image", "guestbook"); code != 0 {
-		t.Fatalf("hold via API exit %d\n%s\n%s", code, o, stderr)
+	body := strings.NewReader(`{"application":"guestbook","image":"guestbook","reason":"test"}`)
+	req, _ = http.NewRequest(http.MethodPost, server+"/api/v1/holds", body)
+	req.Header.Set("Authorization", "Bearer s3cret-token")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var placed struct {
+		Since time.Time `json:"since"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&placed)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusCreated || placed.Since.IsZero() || time.Since(placed.Since) > time.Minute {
+		t.Fatalf("POST /api/v1/holds: %s, since %v, %v", resp.Status, placed.Since, err)
+	}
+	if hf := e.file(t, ".imagepilot/holds.yaml"); !strings.Contains(hf, placed.Since.UTC().Format(time.RFC3339)) {
+		t.Fatalf("stored since differs from the answer %v:\n%s", placed.Since, hf)
 	}
 	if code, o, _ := e.imagepilotRaw(t, "holds", "--server", server); code != 0 || !strings.Contains(o, "guestbook") {
 		t.Fatalf("holds via API exit %d:\n%s", code, o)

@@ -58,6 +58,12 @@ func TestRepoURLSpellingsAndSkippedApplications(t *testing.T) {
 		t.Errorf("no WARN for the skipped application:\n%s", stderr)
 	}
 
+	// A check naming it says why it is not managed.
+	code, out, stderr = e.imagepilot(t, "trigger", "--application", "elsewhere")
+	if code == 0 || !strings.Contains(out+stderr, "not found") || !strings.Contains(out+stderr, "skipped application argocd/elsewhere") {
+		t.Fatalf("trigger of a skipped application: exit %d\n%s\n%s", code, out, stderr)
+	}
+
 	// --source-url brings it in.
 	code, out, stderr = e.imagepilot(t, "plan", "--source-url", other)
 	if code != 0 || !strings.Contains(out, "2 application(s)") || strings.Contains(out, "skipped application") {
@@ -109,5 +115,19 @@ func TestRepoURLPasswordNeverShown(t *testing.T) {
 	}
 	if !strings.Contains(e.file(t, "helm/.argocd-source-guestbook.yaml"), "value: v2") {
 		t.Fatal("v2 not committed")
+	}
+}
+
+// A local --repo path matches a file:// repoURL spelled another way.
+func TestLocalRepoPathMatchesFileURL(t *testing.T) {
+	e := setup(t, func(e *env) map[string]string {
+		files := chart(e, "")
+		files["apps/guestbook.yaml"] = guestbookApp("file://localhost"+strings.TrimSuffix(e.bare, ".git")+"/", e.reg.Host, "")
+		return files
+	})
+	e.push(t, "team/guestbook", "v1", "v2")
+	code, out, stderr := e.imagepilotRaw(t, "plan", "--repo", e.bare, "--registries-conf-path", e.conf, "--git-cache-dir", e.cacheDir)
+	if code != 0 || !strings.Contains(out, "1 application(s)") || !strings.Contains(out, "v1 -> v2") {
+		t.Fatalf("plan exit %d\n%s\n%s", code, out, stderr)
 	}
 }

@@ -64,3 +64,23 @@ func TestReleaseMarkerEndsTheHold(t *testing.T) {
 		t.Fatalf("released value not moved:\n%s", got)
 	}
 }
+
+// The hold names the commit that set the value, not a later one that only
+// touched the file.
+func TestRollbackHoldNamesTheCommitThatSetTheValue(t *testing.T) {
+	e := setup(t, func(e *env) map[string]string { return chart(e, "") })
+	e.push(t, "team/guestbook", "v1", "v2", "v3")
+	if code, out, stderr := e.imagepilot(t, "run", "--once"); code != 0 {
+		t.Fatalf("run exit %d\n%s\n%s", code, out, stderr)
+	}
+	rollback := strings.TrimSpace(infra.GitPushFiles(t, e.bare, "main", "Roll guestbook back to v2", map[string]string{
+		"helm/.argocd-source-guestbook.yaml": overrideFile(e.reg.Host, "v2"),
+	}))
+	later := strings.TrimSpace(infra.GitPushFiles(t, e.bare, "main", "Comment the override file", map[string]string{
+		"helm/.argocd-source-guestbook.yaml": "# pinned during the incident\n" + overrideFile(e.reg.Host, "v2"),
+	}))
+	code, out, stderr := e.imagepilot(t, "plan")
+	if code != 0 || !strings.Contains(out, "held at v2: rolled back from v3 by Test in "+rollback[:12]) {
+		t.Fatalf("plan exit %d; want the hold to name %s (not %s):\n%s\n%s", code, rollback[:12], later[:12], out, stderr)
+	}
+}

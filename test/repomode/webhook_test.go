@@ -1,9 +1,12 @@
 package repomode_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +17,13 @@ import (
 
 // TestRegistryNotificationDrivesCommit has the real docker-registry notify
 // imagepilot's webhook: a push becomes a commit with no poll in between.
-func TestRegistryNotificationDrivesCommit(t *testing.T) {
+func TestRegistryNotificationDrivesCommit(t *testing.T) { notificationDrivesCommit(t, false) }
+
+// TestUnsignedFloodDoesNotBlockTheRegistry sends 70 unsigned webhook
+// requests from the registry's address before the real push.
+func TestUnsignedFloodDoesNotBlockTheRegistry(t *testing.T) { notificationDrivesCommit(t, true) }
+
+func notificationDrivesCommit(t *testing.T, flood bool) {
 	port := infra.GitFreePort(t)
 	const secret = "webhook-secret-1"
 	t.Setenv("DISTRIBUTION_WEBHOOK_SECRET", secret)
@@ -46,6 +55,37 @@ func TestRegistryNotificationDrivesCommit(t *testing.T) {
 		return err == nil && strings.Contains(errOut.String(), "Processing results")
 	})
 	head := e.head(t)
+
+	if flood {
+		// Unsigned requests from the registry's own address must not use
+		// up its budget: a signed event afterwards is accepted at once.
+		url := fmt.Sprintf("http://127.0.0.1:%d/webhook?type=distribution", port)
+		body, err := os.ReadFile("../../internal/webhook/testdata/distribution-2.8.2-manifest.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		send := func(auth string) int {
+			req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/vnd.docker.distribution.events.v1+json")
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		for range 70 {
+			if code := send("Bearer wrong"); code != http.StatusUnauthorized && code != http.StatusTooManyRequests {
+				t.Fatalf("unsigned request: %d", code)
+			}
+		}
+		if code := send("Bearer " + secret); code != http.StatusAccepted {
+			t.Fatalf("signed request after 70 unsigned ones: %d, want 202", code)
+		}
+	}
 
 	e.push(t, "team/guestbook", "v2")
 	pushed := time.Now()
