@@ -165,13 +165,12 @@ func TargetsFor(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app *argocd.Appli
 		targets, errs = imageTargets(spec, refIndex, appRef)
 	}
 	errs = append(errs, unsupported(spec, refIndex, appRef)...)
+	placed, perrs := Place(app, targets)
+	errs = append(errs, perrs...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	for i := range targets {
-		ChooseSource(app, &targets[i])
-	}
-	return targets, errs
+	return placed, nil
 }
 
 func imageTargets(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app AppRef) ([]Target, []error) {
@@ -392,6 +391,9 @@ func ChooseSource(app *argocd.Application, t *Target) {
 	}
 }
 
+// appSources lists the application's sources with their index (see
+// Source.Index): spec.sources, else the source hydrator's dry source, else
+// spec.source (upstream's order).
 func appSources(app *argocd.Application) ([]argocd.ApplicationSource, []int) {
 	if app.Spec.HasMultipleSources() {
 		idx := make([]int, len(app.Spec.Sources))
@@ -399,6 +401,9 @@ func appSources(app *argocd.Application) ([]argocd.ApplicationSource, []int) {
 			idx[i] = i
 		}
 		return app.Spec.Sources, idx
+	}
+	if h := app.Spec.SourceHydrator; h != nil {
+		return []argocd.ApplicationSource{h.DrySource.Source()}, []int{IndexDrySource}
 	}
 	if app.Spec.Source != nil {
 		return []argocd.ApplicationSource{*app.Spec.Source}, []int{-1}

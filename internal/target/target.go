@@ -57,9 +57,14 @@ type Source struct {
 	Kind string
 	// ValueFiles are the Helm value files, relative to Path.
 	ValueFiles []string
-	// Index is the position in spec.sources, or -1 for spec.source.
+	// Index is the position in spec.sources, -1 for spec.source or
+	// IndexDrySource for spec.sourceHydrator.drySource.
 	Index int
 }
+
+// IndexDrySource is the Source.Index of a Source Hydrator application's
+// dry source.
+const IndexDrySource = -2
 
 // Manifest says which parameters carry the image in the application's
 // manifests. Unset Helm parameter names default to image.name / image.tag.
