@@ -48,7 +48,7 @@ func TestPlace(t *testing.T) {
 		"hydrator reads and writes the dry source": {app: hydratedApp(), wb: git("", ""),
 			wantSource: Source{RepoURL: "https://git.example/dry.git", Path: "apps/web", TargetRevision: "main", Kind: KindHelm, Index: IndexDrySource}, wantTag: "1.0.0"},
 		"hydrator with argocd write-back": {app: hydratedApp(), wb: WriteBack{Method: MethodArgoCD}, wantErr: "spec.sourceHydrator"},
-		"chart without git repository":   {app: chartApp(), wb: git("", ""), wantErr: "git-repository"},
+		"chart without git repository":    {app: chartApp(), wb: git("", ""), wantErr: "git-repository"},
 		"chart with git repository: default branch, not the chart version": {app: chartApp(), wb: git("https://git.example/deploy.git", ""),
 			wantSource: Source{RepoURL: "https://charts.example", Chart: "web", Kind: KindHelm, Index: -1}, wantTag: "1.0.0"},
 		"chart with the values source's branch": {app: chartApp(argocd.ApplicationSource{RepoURL: "https://GIT.example/deploy.git/", TargetRevision: "release", Ref: "values"}),
