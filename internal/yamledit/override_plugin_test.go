@@ -7,8 +7,8 @@ import (
 func TestMergePluginOverride(t *testing.T) {
 	for name, tc := range map[string]struct {
 		existing, want string
-		env           []EnvVar
-		changed       bool
+		env            []EnvVar
+		changed        bool
 	}{
 		"new file": {
 			env:     []EnvVar{{"IMAGE", "reg.example/app:1.2.3"}},
