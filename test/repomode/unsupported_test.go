@@ -43,7 +43,9 @@ func TestRepoModeUnsupportedAndBrokenSelectionsLeaveTheApplicationAlone(t *testi
 			want: "spec.imagesVerification: signature verification policies are not supported yet",
 		},
 		"strategy typo": {
-			edit: func(s string) string { return strings.Replace(s, "updateStrategy: semver", "updateStrategy: semverr", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "updateStrategy: semver", "updateStrategy: semverr", 1)
+			},
 			want: "spec.commonUpdateSettings.updateStrategy",
 		},
 	} {
