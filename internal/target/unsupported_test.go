@@ -118,9 +118,12 @@ func TestValidateBranch(t *testing.T) {
 		"main":                           true,
 		"main:image-updater-{{.SHA256}}": true,
 		":update-{{range .Images}}{{.Name}}{{end}}": true,
-		"main:":            false,
-		"main:{{.Unclosed": false,
-		":{{end}}":         false,
+		"main:":             false,
+		"main:{{.Unclosed":  false,
+		"main:{{.Unknown}}": false,
+		"main:up-{{range .Images}}{{.Tag}}{{end}}":                                                false,
+		"main:up-{{range .Images}}{{.Alias}}-{{.NewTag}}{{end}}-{{.TargetKey}}-{{.AppNamespace}}": true,
+		":{{end}}": false,
 	} {
 		if err := ValidateBranch(in); (err == nil) != ok {
 			t.Errorf("ValidateBranch(%q) = %v, want ok=%v", in, err, ok)
