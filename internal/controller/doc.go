@@ -11,7 +11,11 @@
 // applications), records Events and metrics, and patches the status.
 //
 // When two ImageUpdaters select the same Application, both report the
-// conflict in their status and only the first by name updates it.
+// conflict in their status and only the first by name updates it. An
+// Application whose selection is broken or asks for something not supported
+// yet is left alone as a whole (never handed to the legacy selection) and
+// gets a Warning Event; the conditions use upstream v1.3's types and
+// reasons (see api/v1alpha1).
 //
 // Pushes (webhooks) and the trigger API run filtered passes (RunFor) over
 // the targets they name, across every ImageUpdater and the legacy

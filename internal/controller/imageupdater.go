@@ -74,7 +74,15 @@ func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdat
 			}
 		}
 		sel.apps[ref] = m.App
-		ts, errs := target.TargetsFor(&iu.Spec, m.RefIndex, m.App)
+		var ts []target.Target
+		var errs []error
+		if len(problems) > 0 {
+			// An invalid applicationRef: act on none (see
+			// target.FromImageUpdater).
+			errs = target.RefsBlocked([]target.Match{m}, problems)
+		} else {
+			ts, errs = target.TargetsFor(&iu.Spec, m.RefIndex, m.App)
+		}
 		sel.targets = append(sel.targets, ts...)
 		sel.problems = append(sel.problems, errs...)
 		if len(errs) > 0 {

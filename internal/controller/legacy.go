@@ -107,9 +107,8 @@ func (e *Engine) selectLegacy(ctx context.Context, l *Legacy) (selection, error)
 		ref := target.AppRef{Namespace: app.Namespace, Name: app.Name}
 		sel.apps[ref] = app
 		ts, errs := target.FromAnnotations(ref, app.Annotations)
-		for j := range ts {
-			target.ChooseSource(app, &ts[j])
-		}
+		ts, perrs := target.Place(app, ts)
+		errs = append(errs, perrs...)
 		sel.targets = append(sel.targets, ts...)
 		sel.problems = append(sel.problems, errs...)
 	}

@@ -122,9 +122,15 @@ func literalChars(p string) int {
 // FromImageUpdater builds the targets of every application an ImageUpdater
 // selects. Each target's Source is chosen from the application (see
 // ChooseSource). It returns every valid target and one error per invalid
-// item, naming the field path (spec.applicationRefs[0].images[1]...).
+// item, naming the field path (spec.applicationRefs[0].images[1]...). An
+// invalid applicationRef (bad glob or label selector) leaves every
+// application of the ImageUpdater alone: which one the broken ref would have
+// won cannot be known, and another ref's settings must not stand in.
 func FromImageUpdater(iu *v1alpha1.ImageUpdater, apps []argocd.Application) ([]Target, []error) {
 	matches, errs := MatchApplications(&iu.Spec, apps)
+	if len(errs) > 0 {
+		return nil, append(errs, RefsBlocked(matches, errs)...)
+	}
 	var targets []Target
 	for _, m := range matches {
 		ts, terrs := TargetsFor(&iu.Spec, m.RefIndex, m.App)
@@ -134,14 +140,50 @@ func FromImageUpdater(iu *v1alpha1.ImageUpdater, apps []argocd.Application) ([]T
 	return targets, errs
 }
 
+// RefsBlocked returns, for each match, the error saying it is left alone
+// because of the ImageUpdater's invalid applicationRefs (refErrs).
+func RefsBlocked(matches []Match, refErrs []error) []error {
+	msgs := make([]string, len(refErrs))
+	for i, err := range refErrs {
+		msgs[i] = err.Error()
+	}
+	out := make([]error, 0, len(matches))
+	for _, m := range matches {
+		out = append(out, fmt.Errorf("%w: application %s/%s: not updated while the ImageUpdater has an invalid applicationRef (%s)",
+			ErrConfig, m.App.Namespace, m.App.Name, strings.Join(msgs, "; ")))
+	}
+	return out
+}
+
 // Selected returns the applications an ImageUpdater selects, whether or not
 // their settings are valid: callers treat them as claimed, so a broken
-// selection never falls back to another configuration (annotations).
+// selection never falls back to another configuration (annotations). A ref
+// whose label selector is invalid claims every application its name
+// pattern matches.
 func Selected(iu *v1alpha1.ImageUpdater, apps []argocd.Application) []AppRef {
 	matches, _ := MatchApplications(&iu.Spec, apps)
-	out := make([]AppRef, 0, len(matches))
+	seen := map[AppRef]bool{}
+	var out []AppRef
+	add := func(a *argocd.Application) {
+		ref := AppRef{Namespace: a.Namespace, Name: a.Name}
+		if !seen[ref] {
+			seen[ref] = true
+			out = append(out, ref)
+		}
+	}
 	for _, m := range matches {
-		out = append(out, AppRef{Namespace: m.App.Namespace, Name: m.App.Name})
+		add(m.App)
+	}
+	for i := range iu.Spec.ApplicationRefs {
+		ref := &iu.Spec.ApplicationRefs[i]
+		if _, _, err := compileRef(ref); err == nil || ref.NamePattern == "" {
+			continue
+		}
+		for a := range apps {
+			if ok, err := path.Match(ref.NamePattern, apps[a].Name); err == nil && ok {
+				add(&apps[a])
+			}
+		}
 	}
 	return out
 }
@@ -165,13 +207,12 @@ func TargetsFor(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app *argocd.Appli
 		targets, errs = imageTargets(spec, refIndex, appRef)
 	}
 	errs = append(errs, unsupported(spec, refIndex, appRef)...)
+	placed, perrs := Place(app, targets)
+	errs = append(errs, perrs...)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	for i := range targets {
-		ChooseSource(app, &targets[i])
-	}
-	return targets, errs
+	return placed, nil
 }
 
 func imageTargets(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app AppRef) ([]Target, []error) {
@@ -392,6 +433,9 @@ func ChooseSource(app *argocd.Application, t *Target) {
 	}
 }
 
+// appSources lists the application's sources with their index (see
+// Source.Index): spec.sources, else the source hydrator's dry source, else
+// spec.source (upstream's order).
 func appSources(app *argocd.Application) ([]argocd.ApplicationSource, []int) {
 	if app.Spec.HasMultipleSources() {
 		idx := make([]int, len(app.Spec.Sources))
@@ -399,6 +443,9 @@ func appSources(app *argocd.Application) ([]argocd.ApplicationSource, []int) {
 			idx[i] = i
 		}
 		return app.Spec.Sources, idx
+	}
+	if h := app.Spec.SourceHydrator; h != nil {
+		return []argocd.ApplicationSource{h.DrySource.Source()}, []int{IndexDrySource}
 	}
 	if app.Spec.Source != nil {
 		return []argocd.ApplicationSource{*app.Spec.Source}, []int{-1}

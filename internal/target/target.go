@@ -3,6 +3,7 @@ package target
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"text/template"
 
@@ -57,9 +58,14 @@ type Source struct {
 	Kind string
 	// ValueFiles are the Helm value files, relative to Path.
 	ValueFiles []string
-	// Index is the position in spec.sources, or -1 for spec.source.
+	// Index is the position in spec.sources, -1 for spec.source or
+	// IndexDrySource for spec.sourceHydrator.drySource.
 	Index int
 }
+
+// IndexDrySource is the Source.Index of a Source Hydrator application's
+// dry source.
+const IndexDrySource = -2
 
 // Manifest says which parameters carry the image in the application's
 // manifests. Unset Helm parameter names default to image.name / image.tag.
@@ -129,7 +135,10 @@ func ParseMethod(s string) (WriteBack, error) {
 
 // ValidateBranch checks a git-branch setting ("branch",
 // "base:writeBranchTemplate" or ":writeBranchTemplate"): the write-branch
-// template must parse as a Go text/template.
+// template must parse as a Go text/template and render with the fields
+// write-branch templates receive (upstream's: .Images[].Name/Alias/OldTag/
+// NewTag, .SHA256, .TargetKey, .AppName, .AppNamespace), so an unknown
+// field is reported before anything is planned.
 func ValidateBranch(s string) error {
 	_, tmpl, ok := strings.Cut(s, ":")
 	if !ok {
@@ -138,10 +147,30 @@ func ValidateBranch(s string) error {
 	if strings.TrimSpace(tmpl) == "" {
 		return fmt.Errorf("%w: write branch template is empty in %q", ErrConfig, s)
 	}
-	if _, err := template.New("branch").Parse(tmpl); err != nil {
+	t, err := template.New("branch").Option("missingkey=error").Parse(tmpl)
+	if err != nil {
+		return fmt.Errorf("%w: write branch template %q: %w", ErrConfig, tmpl, err)
+	}
+	if err := t.Execute(io.Discard, sampleBranchData); err != nil {
 		return fmt.Errorf("%w: write branch template %q: %w", ErrConfig, tmpl, err)
 	}
 	return nil
+}
+
+// branchData mirrors the fields write-branch templates receive, with sample
+// values, to try templates on.
+type branchData struct {
+	Images                []branchImage
+	SHA256, TargetKey     string
+	AppName, AppNamespace string
+}
+
+type branchImage struct{ Name, Alias, OldTag, NewTag string }
+
+var sampleBranchData = branchData{
+	Images:    []branchImage{{Name: "team/app", Alias: "app", OldTag: "1.0.0", NewTag: "1.0.1"}},
+	SHA256:    strings.Repeat("0123456789abcdef", 4),
+	TargetKey: "0123abcd", AppName: "app", AppNamespace: "argocd",
 }
 
 func orDefault(v, d string) string {

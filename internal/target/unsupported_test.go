@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
 )
@@ -116,12 +118,38 @@ func TestValidateBranch(t *testing.T) {
 		"main":                           true,
 		"main:image-updater-{{.SHA256}}": true,
 		":update-{{range .Images}}{{.Name}}{{end}}": true,
-		"main:":            false,
-		"main:{{.Unclosed": false,
-		":{{end}}":         false,
+		"main:":             false,
+		"main:{{.Unclosed":  false,
+		"main:{{.Unknown}}": false,
+		"main:up-{{range .Images}}{{.Tag}}{{end}}":                                                false,
+		"main:up-{{range .Images}}{{.Alias}}-{{.NewTag}}{{end}}-{{.TargetKey}}-{{.AppNamespace}}": true,
+		":{{end}}": false,
 	} {
 		if err := ValidateBranch(in); (err == nil) != ok {
 			t.Errorf("ValidateBranch(%q) = %v, want ok=%v", in, err, ok)
 		}
+	}
+}
+
+func TestInvalidRefLeavesTheImageUpdaterAlone(t *testing.T) {
+	bad := &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "tier", Operator: "Equals"}}}
+	iu := &v1alpha1.ImageUpdater{Spec: v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{
+		{NamePattern: "web-*", LabelSelectors: bad, Images: []v1alpha1.ImageConfig{{Alias: "x", ImageName: "nginx"}}},
+		{NamePattern: "*", Images: []v1alpha1.ImageConfig{{Alias: "x", ImageName: "nginx"}}},
+	}}}
+	apps := []argocd.Application{app("web-1", nil), app("db", nil)}
+	ts, errs := FromImageUpdater(iu, apps)
+	if len(ts) != 0 || len(errs) != 3 || !strings.Contains(errs[0].Error(), "spec.applicationRefs[0].labelSelectors") {
+		t.Fatalf("targets %d errs %v", len(ts), errs)
+	}
+	// web-1 falls to the "*" ref by matching, and to the broken ref by
+	// name: claimed either way.
+	got := Selected(iu, apps)
+	if len(got) != 2 {
+		t.Fatalf("selected %v", got)
+	}
+	only := &v1alpha1.ImageUpdater{Spec: v1alpha1.ImageUpdaterSpec{ApplicationRefs: iu.Spec.ApplicationRefs[:1]}}
+	if got := Selected(only, apps); len(got) != 1 || got[0].Name != "web-1" {
+		t.Fatalf("selected by the broken ref's name pattern: %v", got)
 	}
 }

@@ -83,6 +83,9 @@ func kustomizeImage(t target.Target, v Value) yamledit.KustomizeImage {
 func edit(f File, t target.Target, data []byte, v Value) ([]byte, bool, error) {
 	switch f.Kind {
 	case FileOverride:
+		if manifestKind(t) == target.KindPlugin {
+			return mergePluginOverride(t, data, v)
+		}
 		if manifestKind(t) == target.KindKustomize {
 			return yamledit.MergeSourceOverride(data, nil, []yamledit.KustomizeImage{kustomizeImage(t, v)})
 		}
@@ -137,6 +140,9 @@ func read(kind string, t target.Target, data []byte) (Value, bool, error) {
 }
 
 func readOverride(t target.Target, data []byte) (Value, bool, error) {
+	if manifestKind(t) == target.KindPlugin {
+		return readPluginOverride(t, data)
+	}
 	ov, err := yamledit.ReadSourceOverride(data)
 	if err != nil {
 		return Value{}, false, err

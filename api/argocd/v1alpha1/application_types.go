@@ -37,6 +37,9 @@ type ApplicationSpec struct {
 	Source *ApplicationSource `json:"source,omitempty"`
 	// Sources are the sources of a multi-source application.
 	Sources []ApplicationSource `json:"sources,omitempty"`
+	// SourceHydrator, when set, replaces Source: Argo CD renders the dry
+	// source and pushes the result to the sync source before syncing it.
+	SourceHydrator *SourceHydrator `json:"sourceHydrator,omitempty"`
 	// Destination is the cluster and namespace deployed to.
 	Destination ApplicationDestination `json:"destination"`
 	// Project is the Argo CD project the application belongs to.
@@ -46,6 +49,47 @@ type ApplicationSpec struct {
 // HasMultipleSources reports whether the application uses spec.sources.
 func (s *ApplicationSpec) HasMultipleSources() bool {
 	return len(s.Sources) > 0
+}
+
+// SourceHydrator is the part of Argo CD's source hydrator configuration
+// imagepilot uses: the dry source holds the manifests people edit (and
+// imagepilot writes to); the sync source holds what Argo CD rendered.
+type SourceHydrator struct {
+	// DrySource is where the unrendered manifests live.
+	DrySource DrySource `json:"drySource"`
+	// SyncSource is where Argo CD pushes the rendered manifests.
+	SyncSource SyncSource `json:"syncSource"`
+}
+
+// DrySource is the source of unrendered manifests of a hydrated
+// application.
+type DrySource struct {
+	// RepoURL is the Git repository URL.
+	RepoURL string `json:"repoURL"`
+	// TargetRevision is the branch, tag or commit to read.
+	TargetRevision string `json:"targetRevision"`
+	// Path is the directory within the repository.
+	Path string `json:"path"`
+	// Helm holds Helm parameters and values.
+	Helm *ApplicationSourceHelm `json:"helm,omitempty"`
+	// Kustomize holds Kustomize overrides.
+	Kustomize *ApplicationSourceKustomize `json:"kustomize,omitempty"`
+	// Plugin holds config management plugin settings.
+	Plugin *ApplicationSourcePlugin `json:"plugin,omitempty"`
+}
+
+// SyncSource is where a hydrated application's rendered manifests live.
+type SyncSource struct {
+	// TargetBranch is the branch Argo CD pushes rendered manifests to.
+	TargetBranch string `json:"targetBranch"`
+	// Path is the directory of the rendered manifests.
+	Path string `json:"path"`
+}
+
+// Source returns the dry source as an ApplicationSource (the source
+// imagepilot reads and writes for a hydrated application).
+func (d DrySource) Source() ApplicationSource {
+	return ApplicationSource{RepoURL: d.RepoURL, TargetRevision: d.TargetRevision, Path: d.Path, Helm: d.Helm, Kustomize: d.Kustomize, Plugin: d.Plugin}
 }
 
 // ApplicationSource is one source of manifests.
