@@ -134,18 +134,6 @@ func locate(root string, f File) (string, error) {
 	return p, nil
 }
 
-// readFile reads a file that may not exist yet.
-func readFile(p string) ([]byte, bool, error) {
-	data, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("reading %s: %w", filepath.Base(p), err)
-	}
-	return data, true, nil
-}
-
 // writeFileAtomic replaces p through a temporary file and rename, keeping
 // the mode of an existing file, so a crash never leaves half a file.
 func writeFileAtomic(p string, data []byte) error {
