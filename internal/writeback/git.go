@@ -188,7 +188,7 @@ func (w *GitWriter) branchGroups(ctx context.Context, repo *git.Repo, decisions 
 		branch := base
 		if tmpl != "" {
 			if branch, err = RenderBranch(tmpl, branchData(t, w.Layout, app)); err != nil {
-				failed = append(failed, GroupResult{RepoURL: repo.URL(), Base: base, Applied: app,
+				failed = append(failed, GroupResult{RepoURL: repo.URL(), Branch: t.WriteBack.Branch, Base: base, Applied: app,
 					Changes: changesOf(app, w.Layout), Err: fmt.Errorf("application %s: %w", t.App, err)})
 				continue
 			}
@@ -237,10 +237,11 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 	res := GroupResult{RepoURL: repo.URL(), Branch: g.branch, Base: g.base}
 	ed := &groupEditor{layout: w.Layout, decisions: g.decisions, write: !w.DryRun}
 	if w.DryRun {
-		// The write branch's current content, so the diff is against it;
-		// the edits are rendered in memory and never written.
-		if _, err := repo.CheckoutNew(ctx, g.base, g.branch); err != nil {
-			res.Err = fmt.Errorf("checking out %s: %w", g.branch, err)
+		// A commit starts from the base branch (a write branch is rebuilt
+		// from it), so the diff is against the base; the edits are rendered
+		// in memory and never written.
+		if err := repo.Checkout(ctx, g.base); err != nil {
+			res.Err = fmt.Errorf("checking out %s: %w", g.base, err)
 			res.Applied, res.Changes = g.decisions, changesOf(g.decisions, w.Layout)
 			return []GroupResult{res}
 		}
