@@ -275,9 +275,10 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 // results completes res from the editor's last run and logs every result.
 func (w *GitWriter) results(ctx context.Context, ed *groupEditor, res GroupResult) []GroupResult {
 	ed.fill(&res)
-	if res.Err != nil && len(res.Applied) == 0 {
-		// Nothing was rendered (the run stopped early): every decision of
-		// the group failed with it, except those already reported.
+	if res.Err != nil {
+		// The group failed as a whole (perhaps before every application was
+		// rendered): each of its decisions failed with it, except those
+		// already reported on their own.
 		res.Applied = withoutFailed(ed.decisions, ed.failed)
 		res.Changes = changesOf(res.Applied, w.Layout)
 	}
