@@ -19,6 +19,12 @@ import (
 func checkout(t testing.TB, files map[string]string) string {
 	t.Helper()
 	root := t.TempDir()
+	checkoutInto(t, root, files)
+	return root
+}
+
+func checkoutInto(t testing.TB, root string, files map[string]string) {
+	t.Helper()
 	for name, content := range files {
 		p := filepath.Join(root, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -28,7 +34,6 @@ func checkout(t testing.TB, files map[string]string) string {
 			t.Fatal(err)
 		}
 	}
-	return root
 }
 
 // helmUpdate is a decision moving app's image spec from old to new in the

@@ -37,6 +37,8 @@ type Layout struct {
 	// ControllerNamespace is the namespace imagepilot runs in; applications
 	// in other namespaces get .argocd-source-<namespace>_<app>.yaml.
 	ControllerNamespace string
+	// Cache, when set, keeps parsed files for Current (see NewLayout).
+	Cache *ReadCache
 }
 
 // FileFor returns the file that holds the target's image.
