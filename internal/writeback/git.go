@@ -242,8 +242,7 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 		// in memory and never written.
 		if err := repo.Checkout(ctx, g.base); err != nil {
 			res.Err = fmt.Errorf("checking out %s: %w", g.base, err)
-			res.Applied, res.Changes = g.decisions, changesOf(g.decisions, w.Layout)
-			return []GroupResult{res}
+			return w.results(ctx, ed, res)
 		}
 		if _, err := ed.apply(ctx, repo.Dir()); err != nil {
 			res.Err = err
@@ -329,6 +328,11 @@ func (w *GitWriter) logResult(ctx context.Context, r GroupResult) {
 	if r.Err != nil {
 		w.Logger.ErrorContext(ctx, "git write-back failed", "repository", r.RepoURL, "branch", r.Branch,
 			"applications", appNames(r.Applied), "error", r.Err)
+		return
+	}
+	if w.DryRun {
+		w.Logger.InfoContext(ctx, "git write-back planned (dry run, nothing written)", "repository", r.RepoURL, "branch", r.Branch,
+			"changes", len(r.Applied), "conflicts", len(r.Conflicts))
 		return
 	}
 	w.Logger.InfoContext(ctx, "git write-back done", "repository", r.RepoURL, "branch", r.Branch,
