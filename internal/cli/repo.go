@@ -87,7 +87,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if err != nil {
 		return nil, err
 	}
-	w.Layout = writeback.Layout{ControllerNamespace: o.namespace}
+	w.Layout = writeback.NewLayout(o.namespace)
 	return &repomode.Runner{
 		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,

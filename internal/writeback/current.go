@@ -21,7 +21,7 @@ func (l Layout) Current(root string, t target.Target) (v Value, from File, found
 		candidates = append(candidates, baseFiles(t)...)
 	}
 	for _, f := range candidates {
-		v, ok, err := readAt(root, f, t)
+		v, ok, err := l.readAt(root, f, t)
 		if err != nil {
 			return Value{}, f, false, err
 		}
@@ -44,7 +44,7 @@ func baseFiles(t target.Target) []File {
 	return files
 }
 
-func readAt(root string, f File, t target.Target) (Value, bool, error) {
+func (l Layout) readAt(root string, f File, t target.Target) (Value, bool, error) {
 	p, err := locate(root, f)
 	if err != nil {
 		return Value{}, false, err
@@ -53,7 +53,7 @@ func readAt(root string, f File, t target.Target) (Value, bool, error) {
 	if err != nil || !exists {
 		return Value{}, false, err
 	}
-	v, ok, err := read(f.Kind, t, data)
+	v, ok, err := l.read(f.Kind, t, data)
 	if err != nil {
 		return Value{}, false, fmt.Errorf("%s: %w", f.Path, err)
 	}
@@ -63,4 +63,12 @@ func readAt(root string, f File, t target.Target) (Value, bool, error) {
 // ReadValue returns the image value data (the content of f) holds for t.
 func ReadValue(f File, t target.Target, data []byte) (Value, bool, error) {
 	return read(f.Kind, t, data)
+}
+
+// read reads through the Layout's cache when it has one.
+func (l Layout) read(kind string, t target.Target, data []byte) (Value, bool, error) {
+	if l.Cache != nil {
+		return l.Cache.read(kind, t, data)
+	}
+	return read(kind, t, data)
 }

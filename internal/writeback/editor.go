@@ -1,64 +1,105 @@
 package writeback
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
-	"time"
 
 	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
-// groupEditor applies a group's decisions to a checkout. apply may run
-// several times (once per push attempt); each run starts from the checkout's
-// current content and records what it did.
+// groupEditor applies a group's decisions to a checkout, one application
+// at a time: every edit of an application is rendered and verified in
+// memory, and an application whose edits fail is left out (recorded in
+// failed) while the others go ahead. apply may run several times (once per
+// push attempt); each run starts from the checkout's current content.
 type groupEditor struct {
 	layout    Layout
 	decisions []updater.Decision
+	// write makes apply write the changed files; a dry run leaves the
+	// checkout as it is.
+	write bool
 
 	applied   []updater.Decision
 	conflicts []updater.Decision
-	before    map[string][]byte
-	after     map[string][]byte
+	failed    []appFailure
+	files     *workFiles
+}
+
+// appFailure is an application left out of the commit, and why.
+type appFailure struct {
+	decisions []updater.Decision
 	err       error
 }
 
-// apply edits the files under root and reports whether anything changed.
-func (e *groupEditor) apply(root string) (bool, error) {
-	e.applied, e.conflicts = nil, nil
-	e.before, e.after = map[string][]byte{}, map[string][]byte{}
-	var errs []error
-	for _, d := range e.decisions {
-		if err := e.applyOne(root, d); err != nil {
-			if errors.Is(err, ErrConflict) {
-				e.conflicts = append(e.conflicts, d)
-				continue
-			}
-			errs = append(errs, fmt.Errorf("application %s image %s: %w", d.Target.App, d.Target.Image.Key(), err))
-		}
+// apply renders every application's edits of the checkout at root, writes
+// the files (unless a dry run) and reports whether anything changed. Only
+// a cancelled context or a failed write is an error; an application's
+// failure is recorded in e.failed.
+func (e *groupEditor) apply(ctx context.Context, root string) (bool, error) {
+	e.applied, e.conflicts, e.failed = nil, nil, nil
+	files, err := newWorkFiles(root)
+	if err != nil {
+		return false, err
 	}
-	if len(errs) > 0 {
-		e.err = errors.Join(errs...)
-		return false, e.err
-	}
-	for p, data := range e.after {
-		if err := writeFileAtomic(filepath.Join(root, filepath.FromSlash(p)), data); err != nil {
+	e.files = files
+	for _, app := range groupByApp(e.decisions) {
+		if err := ctx.Err(); err != nil {
 			return false, err
 		}
+		e.applyApp(ctx, app)
 	}
-	return len(e.after) > 0, nil
+	changed := e.files.changed()
+	if e.write {
+		for _, f := range changed {
+			if err := writeFileAtomic(f.abs, f.data); err != nil {
+				return false, err
+			}
+		}
+	}
+	return len(changed) > 0, nil
 }
 
-func (e *groupEditor) applyOne(root string, d updater.Decision) error {
+// applyApp renders one application's edits and keeps them only when all of
+// them succeed.
+func (e *groupEditor) applyApp(ctx context.Context, app []updater.Decision) {
+	tx := newAppEdit()
+	var applied, conflicts []updater.Decision
+	for _, d := range app {
+		err := e.stage(ctx, tx, d)
+		if errors.Is(err, ErrConflict) {
+			conflicts = append(conflicts, d)
+			continue
+		}
+		if err != nil {
+			e.fail(tx, app, fmt.Errorf("application %s image %s: %w", d.Target.App, d.Target.Image.Key(), err))
+			return
+		}
+		applied = append(applied, d)
+	}
+	if err := tx.commit(ctx); err != nil {
+		e.fail(tx, app, fmt.Errorf("application %s: %w", app[0].Target.App, err))
+		return
+	}
+	e.applied = append(e.applied, applied...)
+	e.conflicts = append(e.conflicts, conflicts...)
+}
+
+func (e *groupEditor) fail(tx *appEdit, app []updater.Decision, err error) {
+	tx.discard()
+	e.failed = append(e.failed, appFailure{decisions: app, err: err})
+}
+
+// stage checks one decision against the repository's current value and
+// adds its edit to tx.
+func (e *groupEditor) stage(ctx context.Context, tx *appEdit, d updater.Decision) error {
 	t := d.Target
-	cur, _, found, err := e.layout.Current(root, t)
+	cur, found, err := e.current(ctx, t)
 	if err != nil {
 		return err
 	}
@@ -70,37 +111,44 @@ func (e *groupEditor) applyOne(root string, d updater.Decision) error {
 	if err != nil {
 		return err
 	}
-	p, err := locate(root, f)
+	wf, err := e.files.get(ctx, f)
 	if err != nil {
 		return err
 	}
-	rel, err := filepath.Rel(root, p)
+	if f.Kind != FileOverride && !wf.exists {
+		return fmt.Errorf("%w: %s does not exist", ErrTarget, wf.rel)
+	}
+	return tx.add(ctx, wf, f.Kind, t, next)
+}
+
+// current is Layout.Current read through the run's files, so it sees the
+// edits of the applications already accepted and parses each file once.
+func (e *groupEditor) current(ctx context.Context, t target.Target) (Value, bool, error) {
+	wb, err := e.layout.FileFor(t)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrTarget, err)
+		return Value{}, false, err
 	}
-	rel = filepath.ToSlash(rel)
-	data, ok := e.after[rel]
-	if !ok {
-		var exists bool
-		if data, exists, err = readFile(p); err != nil {
-			return err
+	candidates := []File{wb}
+	if wb.Kind == FileOverride {
+		candidates = append(candidates, baseFiles(t)...)
+	}
+	for _, f := range candidates {
+		wf, err := e.files.get(ctx, f)
+		if err != nil {
+			return Value{}, false, err
 		}
-		if f.Kind != FileOverride && !exists {
-			return fmt.Errorf("%w: %s does not exist", ErrTarget, rel)
+		if !wf.exists {
+			continue
+		}
+		v, ok, err := wf.value(ctx, f.Kind, t)
+		if err != nil {
+			return Value{}, false, fmt.Errorf("%s: %w", f.Path, err)
+		}
+		if ok {
+			return v, true, nil
 		}
 	}
-	out, changed, err := edit(f, t, data, next)
-	if err != nil {
-		return fmt.Errorf("editing %s: %w", rel, err)
-	}
-	if changed {
-		if _, seen := e.before[rel]; !seen {
-			e.before[rel] = data
-		}
-		e.after[rel] = out
-	}
-	e.applied = append(e.applied, d)
-	return nil
+	return Value{}, false, nil
 }
 
 // fill copies the last run's outcome into res.
@@ -108,53 +156,29 @@ func (e *groupEditor) fill(res *GroupResult) {
 	res.Applied, res.Conflicts = e.applied, e.conflicts
 	res.Changes = changesOf(e.applied, e.layout)
 	res.Diff = e.diff()
-	if res.Err == nil && e.err != nil {
-		res.Err = e.err
+}
+
+// failures returns a failed result per application left out.
+func (e *groupEditor) failures(base GroupResult) []GroupResult {
+	var out []GroupResult
+	for _, f := range e.failed {
+		r := GroupResult{RepoURL: base.RepoURL, Branch: base.Branch, Base: base.Base, Applied: f.decisions, Err: f.err}
+		r.Changes = changesOf(f.decisions, e.layout)
+		out = append(out, r)
 	}
+	return out
 }
 
 // diff renders the last run's edits as a unified diff.
 func (e *groupEditor) diff() string {
-	paths := make([]string, 0, len(e.after))
-	for p := range e.after {
-		paths = append(paths, p)
+	if e.files == nil {
+		return ""
 	}
-	sort.Strings(paths)
-	var b strings.Builder
-	for _, p := range paths {
-		b.WriteString(UnifiedDiff(p, e.before[p], e.after[p]))
+	var b bytes.Buffer
+	for _, f := range e.files.changed() {
+		b.WriteString(UnifiedDiff(f.rel, f.before, f.data))
 	}
 	return b.String()
-}
-
-// UnifiedDiff renders a git-style unified diff of one file (git diff
-// --no-index on temporary copies laid out as a/<name> and b/<name>).
-func UnifiedDiff(name string, before, after []byte) string {
-	dir, err := os.MkdirTemp("", "imagepilot-diff-")
-	if err != nil {
-		return fmt.Sprintf("(diff of %s unavailable: %v)\n", name, err)
-	}
-	defer os.RemoveAll(dir)
-	for side, data := range map[string][]byte{"a": before, "b": after} {
-		p := filepath.Join(dir, side, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			return fmt.Sprintf("(diff of %s unavailable: %v)\n", name, err)
-		}
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			return fmt.Sprintf("(diff of %s unavailable: %v)\n", name, err)
-		}
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "git", "diff", "--no-index", "--no-color", "--no-prefix", "--", "a/"+name, "b/"+name)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "LC_ALL=C")
-	out, _ := cmd.Output() // exit status 1 means "differs"
-	text := string(out)
-	if len(before) == 0 {
-		text = strings.Replace(text, "--- a/"+name+"\n", "--- /dev/null\n", 1)
-	}
-	return text
 }
 
 // Write sets t's image to v in its write-back file under root (atomically),
@@ -164,6 +188,29 @@ func (l Layout) Write(root string, t target.Target, v Value) (bool, error) {
 	if v.Digest != "" {
 		d.Target.Policy.Strategy = policy.StrategyDigest
 	}
-	ed := &groupEditor{layout: l, decisions: []updater.Decision{d}}
-	return ed.apply(root)
+	ed := &groupEditor{layout: l, decisions: []updater.Decision{d}, write: true}
+	// Pins are written outside a cycle and have no context of their own.
+	changed, err := ed.apply(context.Background(), root)
+	if err != nil {
+		return false, err
+	}
+	if len(ed.failed) > 0 {
+		return false, ed.failed[0].err
+	}
+	return changed, nil
+}
+
+// sortedFiles orders files by path.
+func sortedFiles(files []*workFile) []*workFile {
+	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	return files
+}
+
+// realRoot resolves the checkout root's own symbolic links.
+func realRoot(root string) (string, error) {
+	r, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", fmt.Errorf("%w: repository root: %w", ErrTarget, err)
+	}
+	return r, nil
 }

@@ -130,31 +130,37 @@ type branchGroup struct {
 func (w *GitWriter) applyRepo(ctx context.Context, k repoKey, decisions []updater.Decision) []GroupResult {
 	fail := func(err error) []GroupResult {
 		// Every decision of the repository was to be written and was not.
-		return []GroupResult{{RepoURL: k.url, Applied: decisions, Err: err, Changes: changesOf(decisions, w.Layout)}}
+		r := GroupResult{RepoURL: k.url, Applied: decisions, Err: err, Changes: changesOf(decisions, w.Layout)}
+		w.logResult(ctx, r)
+		return []GroupResult{r}
 	}
 	creds, err := w.credentials().GitCredentials(ctx, k.url, k.creds)
 	if err != nil {
-		return fail(fmt.Errorf("credentials for %s: %w", k.url, err))
+		return fail(fmt.Errorf("credentials for %s: %w", git.RedactURL(k.url), err))
 	}
 	repo, err := w.Git.Open(ctx, k.url, creds)
 	if err != nil {
-		return fail(fmt.Errorf("opening %s: %w", k.url, err))
+		return fail(fmt.Errorf("opening %s: %w", git.RedactURL(k.url), err))
 	}
 	defer repo.Close()
-	groups, err := w.branchGroups(ctx, repo, decisions)
+	groups, failed, err := w.branchGroups(ctx, repo, decisions)
 	if err != nil {
 		return fail(err)
 	}
-	var results []GroupResult
+	for _, r := range failed {
+		w.logResult(ctx, r)
+	}
+	results := failed
 	for _, g := range groups {
-		results = append(results, w.commitGroup(ctx, repo, g))
+		results = append(results, w.commitGroup(ctx, repo, g)...)
 	}
 	return results
 }
 
 // branchGroups resolves each decision's base and write branch and groups
-// decisions by them.
-func (w *GitWriter) branchGroups(ctx context.Context, repo *git.Repo, decisions []updater.Decision) ([]branchGroup, error) {
+// decisions by them. An application whose write branch cannot be rendered
+// is left out, with a failed result of its own.
+func (w *GitWriter) branchGroups(ctx context.Context, repo *git.Repo, decisions []updater.Decision) ([]branchGroup, []GroupResult, error) {
 	var defaultBranch string
 	resolveBase := func(b string) (string, error) {
 		if b != "" && b != "HEAD" {
@@ -171,17 +177,20 @@ func (w *GitWriter) branchGroups(ctx context.Context, repo *git.Repo, decisions 
 	}
 	index := map[[2]string]int{}
 	var groups []branchGroup
+	var failed []GroupResult
 	for _, app := range groupByApp(decisions) {
 		t := app[0].Target
 		base, tmpl := splitBranchSpec(t)
 		base, err := resolveBase(base)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		branch := base
 		if tmpl != "" {
-			if branch, err = RenderBranch(tmpl, repo.URL()+"#"+base, changesOf(app, w.Layout)); err != nil {
-				return nil, fmt.Errorf("application %s: %w", t.App, err)
+			if branch, err = RenderBranch(tmpl, branchData(t, w.Layout, app)); err != nil {
+				failed = append(failed, GroupResult{RepoURL: repo.URL(), Branch: t.WriteBack.Branch, Base: base, Applied: app,
+					Changes: changesOf(app, w.Layout), Err: fmt.Errorf("application %s: %w", t.App, err)})
+				continue
 			}
 		}
 		key := [2]string{base, branch}
@@ -193,7 +202,7 @@ func (w *GitWriter) branchGroups(ctx context.Context, repo *git.Repo, decisions 
 		}
 		groups[i].decisions = append(groups[i].decisions, app...)
 	}
-	return groups, nil
+	return groups, failed, nil
 }
 
 // splitBranchSpec reads the git-branch setting: "branch", "base:template"
@@ -222,19 +231,23 @@ func groupByApp(decisions []updater.Decision) [][]updater.Decision {
 	return out
 }
 
-func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGroup) GroupResult {
+// commitGroup writes one branch: the result of the commit, then a failed
+// result for each application left out because its edits failed.
+func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGroup) []GroupResult {
 	res := GroupResult{RepoURL: repo.URL(), Branch: g.branch, Base: g.base}
-	ed := &groupEditor{layout: w.Layout, decisions: g.decisions}
+	ed := &groupEditor{layout: w.Layout, decisions: g.decisions, write: !w.DryRun}
 	if w.DryRun {
-		if _, err := repo.CheckoutNew(ctx, g.base, g.branch); err != nil {
-			res.Err = fmt.Errorf("checking out %s: %w", g.branch, err)
-			return res
+		// A commit starts from the base branch (a write branch is rebuilt
+		// from it), so the diff is against the base; the edits are rendered
+		// in memory and never written.
+		if err := repo.Checkout(ctx, g.base); err != nil {
+			res.Err = fmt.Errorf("checking out %s: %w", g.base, err)
+			return w.results(ctx, ed, res)
 		}
-		if _, err := ed.apply(repo.Dir()); err != nil {
+		if _, err := ed.apply(ctx, repo.Dir()); err != nil {
 			res.Err = err
 		}
-		ed.fill(&res)
-		return res
+		return w.results(ctx, ed, res)
 	}
 	tmpl := w.CommitTemplate
 	if tmpl == nil {
@@ -245,19 +258,53 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 		Base:       baseIfDifferent(g),
 		AllowForce: g.branch != g.base,
 		SignOff:    w.SignOff,
-		Apply:      ed.apply,
+		Apply:      func(dir string) (bool, error) { return ed.apply(ctx, dir) },
 	}
 	// The message lists what the last Apply run actually changed: changes
-	// dropped as concurrent edits are not in it.
+	// dropped as concurrent edits, and applications left out, are not in it.
 	req.MessageFunc = func() (string, error) { return RenderCommit(tmpl, changesOf(ed.applied, w.Layout)) }
 	pr, err := repo.CommitAndPush(ctx, req)
 	res.Commit, res.Pushed, res.Attempts = pr.Commit, pr.Pushed, pr.Attempts
 	if err != nil {
 		res.Err = fmt.Errorf("committing to %s branch %s: %w", repo.URL(), g.branch, err)
 	}
+	return w.results(ctx, ed, res)
+}
+
+// results completes res from the editor's last run and logs every result.
+func (w *GitWriter) results(ctx context.Context, ed *groupEditor, res GroupResult) []GroupResult {
 	ed.fill(&res)
-	w.logResult(ctx, res)
-	return res
+	if res.Err != nil {
+		// The group failed as a whole (perhaps before every application was
+		// rendered): each of its decisions failed with it, except those
+		// already reported on their own.
+		res.Applied = withoutFailed(ed.decisions, ed.failed)
+		res.Changes = changesOf(res.Applied, w.Layout)
+	}
+	var out []GroupResult
+	if res.Err != nil || len(res.Applied) > 0 || len(res.Conflicts) > 0 {
+		w.logResult(ctx, res)
+		out = append(out, res)
+	}
+	for _, f := range ed.failures(res) {
+		w.logResult(ctx, f)
+		out = append(out, f)
+	}
+	return out
+}
+
+func withoutFailed(decisions []updater.Decision, failed []appFailure) []updater.Decision {
+	left := map[target.AppRef]bool{}
+	for _, f := range failed {
+		left[f.decisions[0].Target.App] = true
+	}
+	var out []updater.Decision
+	for _, d := range decisions {
+		if !left[d.Target.App] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func baseIfDifferent(g branchGroup) string {
@@ -279,11 +326,30 @@ func (w *GitWriter) logResult(ctx context.Context, r GroupResult) {
 		return
 	}
 	if r.Err != nil {
-		w.Logger.ErrorContext(ctx, "git write-back failed", "repository", r.RepoURL, "branch", r.Branch, "error", r.Err)
+		w.Logger.ErrorContext(ctx, "git write-back failed", "repository", git.RedactURL(r.RepoURL), "branch", r.Branch,
+			"applications", appNames(r.Applied), "error", r.Err)
 		return
 	}
-	w.Logger.InfoContext(ctx, "git write-back done", "repository", r.RepoURL, "branch", r.Branch,
+	if w.DryRun {
+		w.Logger.InfoContext(ctx, "git write-back planned (dry run, nothing written)", "repository", git.RedactURL(r.RepoURL), "branch", r.Branch,
+			"changes", len(r.Applied), "conflicts", len(r.Conflicts))
+		return
+	}
+	w.Logger.InfoContext(ctx, "git write-back done", "repository", git.RedactURL(r.RepoURL), "branch", r.Branch,
 		"commit", r.Commit, "pushed", r.Pushed, "attempts", r.Attempts, "changes", len(r.Applied), "conflicts", len(r.Conflicts))
+}
+
+// appNames lists the applications of decisions, once each.
+func appNames(decisions []updater.Decision) []string {
+	var out []string
+	seen := map[target.AppRef]bool{}
+	for _, d := range decisions {
+		if !seen[d.Target.App] {
+			seen[d.Target.App] = true
+			out = append(out, d.Target.App.String())
+		}
+	}
+	return out
 }
 
 // changesOf describes decisions as commit-message changes.

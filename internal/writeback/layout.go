@@ -37,6 +37,8 @@ type Layout struct {
 	// ControllerNamespace is the namespace imagepilot runs in; applications
 	// in other namespaces get .argocd-source-<namespace>_<app>.yaml.
 	ControllerNamespace string
+	// Cache, when set, keeps parsed files for Current (see NewLayout).
+	Cache *ReadCache
 }
 
 // FileFor returns the file that holds the target's image.
@@ -132,18 +134,6 @@ func locate(root string, f File) (string, error) {
 		return "", fmt.Errorf("%w: %w", ErrTarget, err)
 	}
 	return p, nil
-}
-
-// readFile reads a file that may not exist yet.
-func readFile(p string) ([]byte, bool, error) {
-	data, err := os.ReadFile(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("reading %s: %w", filepath.Base(p), err)
-	}
-	return data, true, nil
 }
 
 // writeFileAtomic replaces p through a temporary file and rename, keeping

@@ -102,23 +102,6 @@ func TestCommitTemplates(t *testing.T) {
 	}
 }
 
-func TestRenderBranch(t *testing.T) {
-	changes := []Change{{App: "web", Image: "reg/web", OldTag: "1", NewTag: "2"}}
-	b, err := RenderBranch("image-updater-{{ .AppName }}-{{ .SHA256 | printf \"%.8s\" }}", "k", changes)
-	if err != nil || !strings.HasPrefix(b, "image-updater-web-") || len(b) != len("image-updater-web-")+8 {
-		t.Fatalf("branch %q, %v", b, err)
-	}
-	again, _ := RenderBranch("image-updater-{{ .AppName }}-{{ .SHA256 | printf \"%.8s\" }}", "k", changes)
-	if again != b {
-		t.Fatal("branch name not stable")
-	}
-	for _, bad := range []string{"", "a b", "x..y", "{{ .Images }}"} {
-		if _, err := RenderBranch(bad, "k", changes); err == nil {
-			t.Errorf("RenderBranch(%q) accepted", bad)
-		}
-	}
-}
-
 func FuzzFileFor(f *testing.F) {
 	for _, s := range []string{"", "kustomization", "kustomization:../x", "helmvalues:/a/b.yaml", "../../x", "/.."} {
 		f.Add(s, "apps/web")

@@ -2,12 +2,12 @@ package writeback
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
 	"text/template"
+
+	"github.com/imagepilot/imagepilot/internal/git"
 )
 
 // DefaultCommitTemplate is the commit message users of Argo CD Image Updater
@@ -45,13 +45,17 @@ type CommitData struct {
 	Apps []string
 }
 
-// BranchData is what write-branch templates receive.
+// BranchData is what write-branch templates receive: the fields of Argo
+// CD Image Updater's, with the same values, so a template names the same
+// branch for the same change.
 type BranchData struct {
-	// Images lists the moved images.
+	// Images lists the moved images of the application.
 	Images []BranchImage
-	// SHA256 is a hash of the changes, stable for the same set.
+	// SHA256 is the hex SHA-256 of "<name>-<old>-<new>," for each image in
+	// Images, in order.
 	SHA256 string
-	// TargetKey identifies the repository and base branch.
+	// TargetKey is the first 8 hex digits of the SHA-256 of
+	// "<repository>|<base branch setting>|<target path>".
 	TargetKey string
 	// AppName and AppNamespace name the application.
 	AppName, AppNamespace string
@@ -59,7 +63,14 @@ type BranchData struct {
 
 // BranchImage is one image in BranchData.
 type BranchImage struct {
-	Name, Alias, OldTag, NewTag string
+	// Name is the image's repository path without the registry host (and
+	// without Docker Hub's library/ unless it was written).
+	Name string
+	// Alias is the image's alias.
+	Alias string
+	// OldTag and NewTag are the versions: the digest when one is known
+	// (OldTag) or followed (NewTag, digest strategy), else the tag.
+	OldTag, NewTag string
 }
 
 // ParseCommitTemplate parses a commit message template; empty text means
@@ -101,27 +112,27 @@ func commitData(changes []Change) CommitData {
 	return d
 }
 
-// RenderBranch renders a write-branch template for one application's changes.
-func RenderBranch(text, targetKey string, changes []Change) (string, error) {
+// maxBranchLength is where a rendered write branch is cut, as upstream does.
+const maxBranchLength = 255
+
+// RenderBranch renders a write-branch template. Names longer than 255
+// bytes are cut there (as upstream cuts them); a name that is not a valid
+// branch name is an error.
+func RenderBranch(text string, d BranchData) (string, error) {
 	t, err := template.New("branch").Option("missingkey=error").Parse(text)
 	if err != nil {
 		return "", fmt.Errorf("write branch template %q: %w", text, err)
 	}
-	d := BranchData{TargetKey: targetKey}
-	h := sha256.New()
-	for _, c := range changes {
-		d.Images = append(d.Images, BranchImage{Name: c.Image, Alias: c.Alias, OldTag: c.OldTag, NewTag: c.NewTag})
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\n", c.App, c.Image, c.OldTag, c.NewTag)
-		d.AppName, d.AppNamespace = c.App, c.AppNamespace
-	}
-	d.SHA256 = hex.EncodeToString(h.Sum(nil))
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, d); err != nil {
 		return "", fmt.Errorf("write branch template %q: %w", text, err)
 	}
-	branch := strings.TrimSpace(buf.String())
-	if branch == "" || strings.ContainsAny(branch, " ~^:?*[\\") || strings.Contains(branch, "..") {
-		return "", fmt.Errorf("write branch template %q renders %q, not a valid branch name", text, branch)
+	branch := buf.String()
+	if len(branch) > maxBranchLength {
+		branch = branch[:maxBranchLength]
+	}
+	if err := git.ValidateBranch(branch); err != nil {
+		return "", fmt.Errorf("write branch template %q renders %q, not a valid branch name: %w", text, branch, err)
 	}
 	return branch, nil
 }

@@ -1,8 +1,6 @@
 package writeback
 
 import (
-	"fmt"
-
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/yamledit"
 )
@@ -16,17 +14,6 @@ func pluginEnvVars(t target.Target, v Value) []yamledit.EnvVar {
 		out = append(out, yamledit.EnvVar{Name: e["name"].(string), Value: e["value"].(string)})
 	}
 	return out
-}
-
-// mergePluginOverride writes a plugin target's variables into the
-// .argocd-source file's plugin.env (upstream's layout for plugin
-// applications with git write-back).
-func mergePluginOverride(t target.Target, data []byte, v Value) ([]byte, bool, error) {
-	env := pluginEnvVars(t, v)
-	if len(env) == 0 {
-		return nil, false, fmt.Errorf("%w: plugin target names no environment variable (set name, tag or spec)", ErrTarget)
-	}
-	return yamledit.MergePluginOverride(data, env)
 }
 
 // readPluginOverride reads a plugin target's version from the

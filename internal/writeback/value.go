@@ -79,52 +79,56 @@ func kustomizeImage(t target.Target, v Value) yamledit.KustomizeImage {
 	return img
 }
 
-// edit returns data with the target's image set to v.
-func edit(f File, t target.Target, data []byte, v Value) ([]byte, bool, error) {
-	switch f.Kind {
-	case FileOverride:
-		if manifestKind(t) == target.KindPlugin {
-			return mergePluginOverride(t, data, v)
-		}
-		if manifestKind(t) == target.KindKustomize {
-			return yamledit.MergeSourceOverride(data, nil, []yamledit.KustomizeImage{kustomizeImage(t, v)})
-		}
-		return yamledit.MergeSourceOverride(data, helmParams(t, v), nil)
+// editDoc sets the target's image to v in a Helm values file or a
+// kustomization.
+func editDoc(kind string, t target.Target, d *yamledit.Doc, v Value) error {
+	switch kind {
 	case FileKustomization:
 		orig := t.Manifest.KustomizeImageName(t.Image)
 		newName := ""
 		if v.Name != orig {
 			newName = v.Name
 		}
-		return yamledit.SetKustomizeImage(data, orig, newName, v.Tag, v.Digest)
+		_, err := d.SetKustomizeImage(orig, newName, v.Tag, v.Digest)
+		return err
 	case FileHelmValues:
-		return editHelmValues(t, data, v)
+		if t.Manifest.HelmSpec != "" {
+			_, err := d.SetHelmValue(t.Manifest.HelmSpec, v.Ref())
+			return err
+		}
+		if _, err := d.SetHelmValue(t.Manifest.HelmNameParam(), v.Name); err != nil {
+			return err
+		}
+		_, err := d.SetHelmValue(t.Manifest.HelmTagParam(), v.TagValue())
+		return err
 	}
-	return nil, false, fmt.Errorf("%w: unknown file kind %q", ErrTarget, f.Kind)
-}
-
-func editHelmValues(t target.Target, data []byte, v Value) ([]byte, bool, error) {
-	if t.Manifest.HelmSpec != "" {
-		return yamledit.SetHelmValue(data, t.Manifest.HelmSpec, v.Ref())
-	}
-	out, c1, err := yamledit.SetHelmValue(data, t.Manifest.HelmNameParam(), v.Name)
-	if err != nil {
-		return nil, false, err
-	}
-	out, c2, err := yamledit.SetHelmValue(out, t.Manifest.HelmTagParam(), v.TagValue())
-	if err != nil {
-		return nil, false, err
-	}
-	return out, c1 || c2, nil
+	return fmt.Errorf("%w: unknown file kind %q", ErrTarget, kind)
 }
 
 // read returns the image value data holds for t, if any.
 func read(kind string, t target.Target, data []byte) (Value, bool, error) {
+	if kind == FileOverride && manifestKind(t) == target.KindPlugin {
+		return readPluginOverride(t, data)
+	}
+	if kind == FileOverride {
+		ov, err := yamledit.ReadSourceOverride(data)
+		if err != nil {
+			return Value{}, false, err
+		}
+		return overrideValue(t, ov)
+	}
+	d, err := yamledit.Parse(data)
+	if err != nil {
+		return Value{}, false, err
+	}
+	return docValue(kind, t, d)
+}
+
+// docValue reads t's image from a parsed Helm values file or kustomization.
+func docValue(kind string, t target.Target, d *yamledit.Doc) (Value, bool, error) {
 	switch kind {
-	case FileOverride:
-		return readOverride(t, data)
 	case FileKustomization:
-		img, ok, err := yamledit.GetKustomizeImage(data, t.Manifest.KustomizeImageName(t.Image))
+		img, ok, err := d.KustomizeImage(t.Manifest.KustomizeImageName(t.Image))
 		if err != nil || !ok {
 			return Value{}, false, err
 		}
@@ -134,19 +138,13 @@ func read(kind string, t target.Target, data []byte) (Value, bool, error) {
 		}
 		return Value{Name: name, Tag: img.NewTag, Digest: img.Digest}, img.NewTag != "" || img.Digest != "", nil
 	case FileHelmValues:
-		return readHelmValues(t, data)
+		return helmValue(t, d)
 	}
 	return Value{}, false, fmt.Errorf("%w: unknown file kind %q", ErrTarget, kind)
 }
 
-func readOverride(t target.Target, data []byte) (Value, bool, error) {
-	if manifestKind(t) == target.KindPlugin {
-		return readPluginOverride(t, data)
-	}
-	ov, err := yamledit.ReadSourceOverride(data)
-	if err != nil {
-		return Value{}, false, err
-	}
+// overrideValue reads t's image from an .argocd-source file.
+func overrideValue(t target.Target, ov yamledit.SourceOverride) (Value, bool, error) {
 	if manifestKind(t) == target.KindKustomize {
 		want := t.Manifest.KustomizeImageName(t.Image)
 		for _, img := range ov.Images {
@@ -173,16 +171,16 @@ func readOverride(t target.Target, data []byte) (Value, bool, error) {
 	return v, true, nil
 }
 
-func readHelmValues(t target.Target, data []byte) (Value, bool, error) {
+func helmValue(t target.Target, d *yamledit.Doc) (Value, bool, error) {
 	if t.Manifest.HelmSpec != "" {
-		ref, ok, err := yamledit.GetHelmValue(data, t.Manifest.HelmSpec)
+		ref, ok, err := d.HelmValue(t.Manifest.HelmSpec)
 		return splitRef(ref), ok, err
 	}
-	tagValue, ok, err := yamledit.GetHelmValue(data, t.Manifest.HelmTagParam())
+	tagValue, ok, err := d.HelmValue(t.Manifest.HelmTagParam())
 	if err != nil || !ok {
 		return Value{}, false, err
 	}
-	name, _, err := yamledit.GetHelmValue(data, t.Manifest.HelmNameParam())
+	name, _, err := d.HelmValue(t.Manifest.HelmNameParam())
 	if err != nil {
 		return Value{}, false, err
 	}

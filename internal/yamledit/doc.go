@@ -35,6 +35,13 @@
 //     (GetHelmValue) follows aliases and merge keys.
 //   - Sequence indexes are never created: an index past the end is an error.
 //
+// # Several edits of one file
+//
+// Parse returns a Doc that several edits and reads share: the file is
+// parsed once, and Bytes applies the edits with one verifying parse, whose
+// result the Doc keeps for further edits. Parsing validates the documents
+// (duplicate keys, merge keys, explicit tags) in linear time.
+//
 // # Kustomizations and override files
 //
 // SetKustomizeImage edits one entry of a kustomization's images: list in
@@ -46,6 +53,7 @@
 //
 // SafeJoin, SafeJoinSource and SafeRead resolve write-back paths inside a
 // repository checkout and refuse anything that would leave it (".."
-// escapes, symlinks pointing outside). They are the only functions of this
-// package that touch the file system.
+// escapes, symlinks pointing outside) or enter its git directory
+// (ErrGitDir). They are the only functions of this package that touch the
+// file system.
 package yamledit

@@ -79,15 +79,18 @@ func (v *validator) mapping(m *yaml.Node) error {
 	return nil
 }
 
-// checkMerge accepts a mapping, or a list of mappings, possibly by alias.
+// checkMerge accepts a mapping, an alias of one, or a list of those (what
+// yaml.v3 merges; an alias of a list is not merged).
 func checkMerge(val *yaml.Node) error {
-	d := deref(val)
-	if d != nil && d.Kind == yaml.MappingNode {
+	mapping := func(n *yaml.Node) bool {
+		return n.Kind == yaml.MappingNode || (n.Kind == yaml.AliasNode && n.Alias != nil && n.Alias.Kind == yaml.MappingNode)
+	}
+	if mapping(val) {
 		return nil
 	}
-	if d != nil && d.Kind == yaml.SequenceNode {
-		for _, c := range d.Content {
-			if dc := deref(c); dc == nil || dc.Kind != yaml.MappingNode {
+	if val.Kind == yaml.SequenceNode {
+		for _, c := range val.Content {
+			if !mapping(c) {
 				return fmt.Errorf("line %d: map merge requires a mapping or a list of mappings", c.Line)
 			}
 		}

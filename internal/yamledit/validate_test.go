@@ -44,6 +44,8 @@ func TestValidateDocMatchesDecode(t *testing.T) {
 		{"merge mapping", "base: &b {x: 1}\nd:\n  <<: *b\n  y: 2\n", false},
 		{"merge list", "b1: &b1 {x: 1}\nb2: &b2 {y: 1}\nd:\n  <<: [*b1, *b2]\n", false},
 		{"merge scalar", "d:\n  <<: 1\n", true},
+		{"merge alias of a list", "l: &l [{x: 1}]\nd:\n  <<: *l\n", true},
+		{"merge list of aliases", "a: &a {x: 1}\nd:\n  <<: [*a, {y: 2}]\n", false},
 		{"merge list of scalars", "d:\n  <<: [1]\n", true},
 		{"bad int tag", "a: !!int abc\n", true},
 		{"good int tag", "a: !!int 12\n", false},
