@@ -17,9 +17,9 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/holds"
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
-	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
 // HoldsAnnotation is the Application annotation keeping the holds of its
@@ -196,7 +196,7 @@ func (e *Engine) nowOrReal() time.Time {
 // writeHeldVersion writes h.Version into the held images through their
 // write-back methods.
 func (e *Engine) writeHeldVersion(ctx context.Context, held []scope, h holds.Hold) error {
-	tag, digest := writeback.ParseTagValue(h.Version)
+	tag, digest := imagespec.SplitTagValue(h.Version)
 	var errs []error
 	for _, s := range held {
 		out := Outcome{Applications: len(s.sel.apps)}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/holds"
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/updater"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 	"github.com/imagepilot/imagepilot/internal/yamledit"
@@ -77,7 +78,7 @@ func (r *Runner) Hold(ctx context.Context, h holds.Hold) (git.PushResult, error)
 			}
 			matched = true
 			if h.Version != "" {
-				tag, digest := writeback.ParseTagValue(h.Version)
+				tag, digest := imagespec.SplitTagValue(h.Version)
 				if _, err := r.Writer.Layout.Write(root, it.Target, writeback.Value{Name: it.Target.Image.Name, Tag: tag, Digest: digest}); err != nil {
 					return false, err
 				}

@@ -592,16 +592,16 @@ func specValue(app *argocd.Application, t Target) (tag, digest string, ok bool) 
 			if ref == "" {
 				ref = e
 			}
-			tag, digest := splitImageRef(ref)
+			_, tag, digest := imagespec.SplitReference(ref)
 			return tag, digest, tag != "" || digest != ""
 		}
 	case KindPlugin:
 		if v, found := pluginValue(*s, &t); found {
 			if t.Manifest.PluginSpec != "" {
-				tag, digest := splitImageRef(v)
+				_, tag, digest := imagespec.SplitReference(v)
 				return tag, digest, true
 			}
-			tag, digest := splitTagValue(v)
+			tag, digest := imagespec.SplitTagValue(v)
 			return tag, digest, true
 		}
 	}
@@ -614,31 +614,13 @@ func helmValue(s *argocd.ApplicationSource, t Target) (string, string, bool) {
 	}
 	for _, p := range s.Helm.Parameters {
 		if t.Manifest.HelmSpec != "" && p.Name == t.Manifest.HelmSpec {
-			tag, digest := splitImageRef(p.Value)
+			_, tag, digest := imagespec.SplitReference(p.Value)
 			return tag, digest, true
 		}
 		if t.Manifest.HelmSpec == "" && p.Name == t.Manifest.HelmTagParam() {
-			tag, digest := splitTagValue(p.Value)
+			tag, digest := imagespec.SplitTagValue(p.Value)
 			return tag, digest, true
 		}
 	}
 	return "", "", false
-}
-
-// splitImageRef splits "name[:tag][@digest]" into tag and digest.
-func splitImageRef(ref string) (tag, digest string) {
-	name, digest, _ := strings.Cut(ref, "@")
-	if base := trimTag(name); base != name {
-		tag = name[len(base)+1:]
-	}
-	return tag, digest
-}
-
-// splitTagValue splits "tag[@digest]" (or a bare digest) into its parts.
-func splitTagValue(v string) (tag, digest string) {
-	if strings.HasPrefix(v, "sha256:") {
-		return "", v
-	}
-	tag, digest, _ = strings.Cut(v, "@")
-	return tag, digest
 }

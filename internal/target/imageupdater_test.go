@@ -228,7 +228,7 @@ func FuzzKustomizeEntryName(f *testing.F) {
 		if !strings.HasPrefix(entry, name) {
 			t.Fatalf("%q: name %q is not a prefix", entry, name)
 		}
-		tag, digest := splitImageRef(entry)
+		_, tag, digest := imagespec.SplitReference(entry)
 		if len(tag)+len(digest) > len(entry) {
 			t.Fatalf("%q: parts longer than input", entry)
 		}

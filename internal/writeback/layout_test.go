@@ -61,9 +61,9 @@ func TestValueForms(t *testing.T) {
 		"v1@sha256:abc": {"v1", "sha256:abc"},
 		"sha256:abc":    {"", "sha256:abc"},
 	} {
-		tag, digest := ParseTagValue(in)
+		tag, digest := imagespec.SplitTagValue(in)
 		if tag != want[0] || digest != want[1] {
-			t.Errorf("ParseTagValue(%q) = %q, %q", in, tag, digest)
+			t.Errorf("imagespec.SplitTagValue(%q) = %q, %q", in, tag, digest)
 		}
 		if got := (Value{Tag: tag, Digest: digest}).TagValue(); got != in {
 			t.Errorf("TagValue round trip of %q = %q", in, got)

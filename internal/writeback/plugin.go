@@ -1,6 +1,7 @@
 package writeback
 
 import (
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/yamledit"
 )
@@ -36,6 +37,6 @@ func readPluginOverride(t target.Target, data []byte) (Value, bool, error) {
 		return Value{}, false, nil
 	}
 	v := Value{Name: vars[t.Manifest.PluginName]}
-	v.Tag, v.Digest = ParseTagValue(tagValue)
+	v.Tag, v.Digest = imagespec.SplitTagValue(tagValue)
 	return v, true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/yamledit"
 )
@@ -34,15 +35,6 @@ func (v Value) Ref() string {
 		return v.Name + "@" + v.Digest
 	}
 	return v.Name + ":" + v.TagValue()
-}
-
-// ParseTagValue splits tag[@digest] (or a bare digest).
-func ParseTagValue(s string) (tag, digest string) {
-	if strings.HasPrefix(s, "sha256:") {
-		return "", s
-	}
-	tag, digest, _ = strings.Cut(s, "@")
-	return tag, digest
 }
 
 // manifestKind decides whether a target is written as Helm or Kustomize.
@@ -167,7 +159,7 @@ func overrideValue(t target.Target, ov yamledit.SourceOverride) (Value, bool, er
 		return Value{}, false, nil
 	}
 	v := Value{Name: params[t.Manifest.HelmNameParam()]}
-	v.Tag, v.Digest = ParseTagValue(tagValue)
+	v.Tag, v.Digest = imagespec.SplitTagValue(tagValue)
 	return v, true, nil
 }
 
@@ -185,20 +177,14 @@ func helmValue(t target.Target, d *yamledit.Doc) (Value, bool, error) {
 		return Value{}, false, err
 	}
 	v := Value{Name: name}
-	v.Tag, v.Digest = ParseTagValue(tagValue)
+	v.Tag, v.Digest = imagespec.SplitTagValue(tagValue)
 	return v, true, nil
 }
 
-// splitRef splits name:tag@digest, the colon being after the last slash.
+// splitRef splits name:tag@digest into a Value.
 func splitRef(ref string) Value {
 	var v Value
-	ref, v.Digest, _ = strings.Cut(ref, "@")
-	slash := strings.LastIndex(ref, "/")
-	if i := strings.LastIndex(ref, ":"); i > slash {
-		v.Name, v.Tag = ref[:i], ref[i+1:]
-	} else {
-		v.Name = ref
-	}
+	v.Name, v.Tag, v.Digest = imagespec.SplitReference(ref)
 	return v
 }
 
