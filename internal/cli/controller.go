@@ -9,11 +9,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/imagepilot/imagepilot/internal/controller"
@@ -102,6 +104,8 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	// controller-runtime logs through its process-wide logger: ours.
+	crlog.SetLogger(logr.FromSlogHandler(logger.Handler()))
 	cfg, err := o.restConfig()
 	if err != nil {
 		return err
