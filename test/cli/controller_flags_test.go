@@ -84,7 +84,10 @@ func serviceAccountToken(t *testing.T, kube *infra.KubeEnv, ns, name string, rea
 		if err := kube.Client.Create(ctx, binding); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { _ = kube.Client.Delete(context.Background(), binding); _ = kube.Client.Delete(context.Background(), role) })
+		t.Cleanup(func() {
+			_ = kube.Client.Delete(context.Background(), binding)
+			_ = kube.Client.Delete(context.Background(), role)
+		})
 	}
 	cs, err := kubernetes.NewForConfig(kube.Config)
 	if err != nil {
