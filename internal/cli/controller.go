@@ -50,6 +50,7 @@ type controllerOptions struct {
 	leaderElection          bool
 	leaderElectionNamespace string
 	maxConcurrentReconciles int
+	warmupCache             bool
 	// ownNamespace is the controller's namespace (set by restConfig).
 	ownNamespace string
 
@@ -80,6 +81,7 @@ func registerControllerFlags(f *pflag.FlagSet, env *envSource, o *controllerOpti
 	f.BoolVar(&o.leaderElection, "leader-election", env.boolean("leader-election", "IMAGE_UPDATER_LEADER_ELECTION", true), "elect a leader among replicas (a Lease in --leader-election-namespace)")
 	f.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: the controller's own namespace, from the pod or the kubeconfig context)")
 	f.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", env.number("max-concurrent-reconciles", "MAX_CONCURRENT_RECONCILES", 1, 1, 10), "ImageUpdater objects reconciled at once, 1 to 10 (env MAX_CONCURRENT_RECONCILES)")
+	f.BoolVar(&o.warmupCache, "warmup-cache", true, "before reconciling, list the tags of every managed repository once; until then /readyz fails on the leader")
 }
 
 // validate checks the flags that env.check cannot.
@@ -131,8 +133,8 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 		HealthProbeBindAddress: o.healthProbeAddr, MetricsBindAddress: o.metricsAddr,
 		MetricsSecure: o.metricsSecure, EnableHTTP2: o.hooks != nil && o.hooks.tls.EnableHTTP2,
 		LeaderElection: o.leaderElection, LeaderElectionNamespace: leaderNS,
-		MaxConcurrentReconciles: o.maxConcurrentReconciles,
-		DisableEvents:           o.disableKubeEvents, Legacy: legacy,
+		MaxConcurrentReconciles: o.maxConcurrentReconciles, WarmUpCache: o.warmupCache,
+		DisableEvents: o.disableKubeEvents, Legacy: legacy,
 	})
 	if err != nil {
 		return err

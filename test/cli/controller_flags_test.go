@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
+	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/cli"
 	"github.com/imagepilot/imagepilot/test/infra"
 )
@@ -29,6 +31,7 @@ func startRun(t *testing.T, kube *infra.KubeEnv, ns string, args ...string) (*in
 	t.Helper()
 	all := append([]string{"run", "--kubeconfig", writeKubeconfig(t, kube.Config, ns), "--watch-namespaces", ns,
 		"--interval", "1h", "--health-probe-bind-address", "0", "--registries-conf-path", conf(t, "registries: []\n")}, args...)
+	// later flags win: tests may repeat --health-probe-bind-address and --registries-conf-path
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var out infra.SyncBuffer
@@ -185,5 +188,78 @@ func TestLeaderElectionNamespace(t *testing.T) {
 	waitFor(t, 60*time.Second, logs, "a Lease in --leader-election-namespace", func() bool { return lease(other) })
 	if lease(third) {
 		t.Error("Lease also in the own namespace despite --leader-election-namespace")
+	}
+}
+
+// TestWarmupCache: with --warmup-cache (the default, as upstream) the
+// leader lists every managed repository once before reconciling, /readyz
+// failing until then, and the reconcile reuses that listing; with
+// --warmup-cache=false it is ready at once.
+func TestWarmupCache(t *testing.T) {
+	kube := infra.StartKube(t)
+	reg := infra.StartRegistry(t, infra.RegistryOptions{})
+	seed(t, reg, "team/warm", "1.0.0", "1.1.0")
+	ns := kube.Namespace(t)
+	ctx := context.Background()
+	img := reg.Host + "/team/warm"
+	app := infra.KubeApplication(ns, "warm", argocd.ApplicationSource{RepoURL: "https://git.example/warm.git", Path: "chart",
+		Helm: &argocd.ApplicationSourceHelm{Parameters: []argocd.HelmParameter{{Name: "image.tag", Value: "1.0.0"}}}}, argocd.SourceTypeHelm, img+":1.0.0")
+	if err := kube.CreateApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	iu := &v1alpha1.ImageUpdater{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "warm"}, Spec: v1alpha1.ImageUpdaterSpec{
+		ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "warm", Images: []v1alpha1.ImageConfig{{Alias: "warm", ImageName: img}}}}}}
+	if err := kube.Client.Create(ctx, iu); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = kube.Client.Delete(context.Background(), iu) })
+	confPath := plainConf(t, reg, "")
+	tag := func() string {
+		var a argocd.Application
+		if err := kube.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "warm"}, &a); err != nil {
+			t.Fatal(err)
+		}
+		return a.Spec.Source.Helm.Parameters[0].Value
+	}
+	probe := func(port int) int {
+		code, _, _, err := get(&http.Client{Timeout: 5 * time.Second}, fmt.Sprintf("http://127.0.0.1:%d/readyz", port), "")
+		if err != nil {
+			return 0
+		}
+		return code
+	}
+
+	reg.Proxy.Reset()
+	reg.Proxy.SetLatency(time.Second)
+	port := infra.GitFreePort(t)
+	logs, stop := startRun(t, kube, ns, "--metrics-bind-address", "0", "--leader-election=false",
+		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", port), "--registries-conf-path", confPath)
+	sawNotReady := false
+	waitFor(t, 60*time.Second, logs, "readiness after warm-up", func() bool {
+		code := probe(port)
+		sawNotReady = sawNotReady || code == http.StatusServiceUnavailable || code == http.StatusInternalServerError
+		return code == http.StatusOK
+	})
+	if !sawNotReady {
+		t.Error("/readyz never failed during the warm-up")
+	}
+	waitFor(t, 60*time.Second, logs, "the update", func() bool { return tag() == "1.1.0" })
+	if n := reg.Proxy.Count(infra.KindTags, http.MethodGet); n != 1 {
+		t.Errorf("%d tag listings; warm-up and reconcile should share one", n)
+	}
+	if !strings.Contains(logs.String(), "cache warm-up finished") {
+		t.Errorf("no warm-up logged:\n%s", logs.String())
+	}
+	stop()
+
+	port2 := infra.GitFreePort(t)
+	logs2, _ := startRun(t, kube, ns, "--metrics-bind-address", "0", "--leader-election=false", "--warmup-cache=false",
+		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", port2), "--registries-conf-path", confPath)
+	waitFor(t, 30*time.Second, logs2, "the probe server", func() bool { return probe(port2) != 0 })
+	if code := probe(port2); code != http.StatusOK {
+		t.Errorf("--warmup-cache=false: /readyz %d", code)
+	}
+	if strings.Contains(logs2.String(), "cache warm-up") {
+		t.Error("warm-up ran with --warmup-cache=false")
 	}
 }
