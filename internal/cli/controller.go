@@ -86,7 +86,7 @@ func registerControllerFlags(f *pflag.FlagSet, env *envSource, o *controllerOpti
 
 // validate checks the flags that env.check cannot.
 func (o *controllerOptions) validate() error {
-	if o.maxConcurrentReconciles != 0 && (o.maxConcurrentReconciles < 1 || o.maxConcurrentReconciles > 10) {
+	if o.maxConcurrentReconciles < 1 || o.maxConcurrentReconciles > 10 {
 		return withCode(ExitUsage, fmt.Errorf("--max-concurrent-reconciles %d: want 1 to 10", o.maxConcurrentReconciles))
 	}
 	return nil
