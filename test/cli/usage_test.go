@@ -48,3 +48,14 @@ func TestUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestVersionShort(t *testing.T) {
+	code, out, _ := imagepilot(t, "version", "--short")
+	if code != 0 || strings.Count(out, "\n") != 1 || strings.ContainsAny(strings.TrimSpace(out), " (") {
+		t.Fatalf("version --short: exit %d %q", code, out)
+	}
+	code, long, _ := imagepilot(t, "version")
+	if code != 0 || !strings.HasPrefix(long, "imagepilot "+strings.TrimSpace(out)+" (commit ") {
+		t.Fatalf("version: %q", long)
+	}
+}
