@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
@@ -165,3 +166,70 @@ func TestWebhookCommandInCluster(t *testing.T) {
 }
 
 func httpClient() *http.Client { return &http.Client{Timeout: 10 * time.Second} }
+
+// TestKubeEventsVariable: IMAGE_UPDATER_KUBE_EVENTS=true disables Events,
+// as upstream's --disable-kube-events default reads it; unset, an update
+// records an ImagesUpdated Event on the Application.
+func TestKubeEventsVariable(t *testing.T) {
+	kube := infra.StartKube(t)
+	reg := infra.StartRegistry(t, infra.RegistryOptions{})
+	seed(t, reg, "team/ev", "1.0.0", "1.1.0")
+	img := reg.Host + "/team/ev"
+	ctx := context.Background()
+	setup := func(ns string) {
+		app := infra.KubeApplication(ns, "ev", argocd.ApplicationSource{RepoURL: "https://git.example/ev.git", Path: "chart",
+			Helm: &argocd.ApplicationSourceHelm{Parameters: []argocd.HelmParameter{{Name: "image.tag", Value: "1.0.0"}}}}, argocd.SourceTypeHelm, img+":1.0.0")
+		if err := kube.CreateApplication(ctx, app); err != nil {
+			t.Fatal(err)
+		}
+		iu := &v1alpha1.ImageUpdater{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ev"}, Spec: v1alpha1.ImageUpdaterSpec{
+			ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "ev", Images: []v1alpha1.ImageConfig{{Alias: "ev", ImageName: img}}}}}}
+		if err := kube.Client.Create(ctx, iu); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = kube.Client.Delete(context.Background(), iu) })
+	}
+	events := func(ns string) int {
+		var list corev1.EventList
+		if err := kube.Client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range list.Items {
+			if e.InvolvedObject.Name == "ev" && e.Reason == "ImagesUpdated" {
+				n++
+			}
+		}
+		return n
+	}
+	run := func(ns string) {
+		code, out, stderr := imagepilot(t, "run", "--once", "--kubeconfig", writeKubeconfig(t, kube.Config, ns), "--watch-namespaces", ns,
+			"--registries-conf-path", plainConf(t, reg, ""))
+		if code != 0 {
+			t.Fatalf("run --once: exit %d\n%s%s", code, out, stderr)
+		}
+		var a argocd.Application
+		if err := kube.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: "ev"}, &a); err != nil || a.Spec.Source.Helm.Parameters[0].Value != "1.1.0" {
+			t.Fatalf("not updated in %s: %v %+v", ns, err, a.Spec.Source.Helm)
+		}
+	}
+
+	off := kube.Namespace(t)
+	setup(off)
+	t.Setenv("IMAGE_UPDATER_KUBE_EVENTS", "true")
+	run(off)
+	on := kube.Namespace(t)
+	setup(on)
+	t.Setenv("IMAGE_UPDATER_KUBE_EVENTS", "")
+	run(on)
+	deadline := time.Now().Add(20 * time.Second)
+	for events(on) == 0 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	if events(on) == 0 {
+		t.Fatal("no ImagesUpdated Event with IMAGE_UPDATER_KUBE_EVENTS unset")
+	}
+	if n := events(off); n != 0 {
+		t.Fatalf("%d Events with IMAGE_UPDATER_KUBE_EVENTS=true", n)
+	}
+}
