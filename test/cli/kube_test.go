@@ -75,7 +75,8 @@ func TestTestCommandReadsCredentialsFromCluster(t *testing.T) {
 		{"pullsecret in --credentials", []string{"test", img, "--kubeconfig", kc, "--registries-conf-path", plain, "--credentials", "pullsecret:" + ns + "/pull"}, 0, img + ":1.1.0"},
 		{"pullsecret in registries.conf", []string{"test", img, "--kubeconfig", kc, "--registries-conf-path", withPull}, 0, img + ":1.1.0"},
 		{"missing secret", []string{"test", img, "--kubeconfig", kc, "--registries-conf-path", plain, "--credentials", "secret:" + ns + "/none#creds"}, 2, "none"},
-		{"no kubeconfig", []string{"test", img, "--registries-conf-path", plain, "--credentials", "secret:" + ns + "/creds#creds"}, 2, "secret"},
+		{"no kubeconfig", []string{"test", img, "--registries-conf-path", plain, "--credentials", "secret:" + ns + "/creds#creds"}, 2, "give --kubeconfig"},
+		{"pullsecret in registries.conf, no kubeconfig", []string{"test", img, "--registries-conf-path", withPull}, 2, "need --kubeconfig"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
