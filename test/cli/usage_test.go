@@ -24,6 +24,7 @@ func TestUsageErrors(t *testing.T) {
 		{"check without image", []string{"check"}, nil, []string{"check takes one image", "imagepilot check nginx:~1.26"}},
 		{"test without image", []string{"test"}, nil, []string{"test takes one image"}},
 		{"check with two images", []string{"check", "a", "b"}, nil, []string{"got 2 arguments"}},
+		{"flags before the command, as upstream's install.yaml", []string{"--metrics-bind-address=:8443", "run", "--once"}, nil, []string{"no --repo given and no Kubernetes cluster"}},
 		{"unknown flag", []string{"run", "--bogus"}, nil, []string{"unknown flag: --bogus", "see 'imagepilot run --help'"}},
 		{"malformed upstream variable", []string{"run", "--once"}, map[string]string{"MAX_CONCURRENT_APPS": "many"}, []string{`MAX_CONCURRENT_APPS="many"`, "--max-concurrent-apps", "from 1 to 100"}},
 		{"malformed kube events", []string{"run", "--once"}, map[string]string{"IMAGE_UPDATER_KUBE_EVENTS": "off"}, []string{"IMAGE_UPDATER_KUBE_EVENTS", "true or false"}},
