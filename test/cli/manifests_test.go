@@ -69,9 +69,9 @@ func TestShippedDeploymentMountsUpstreamKeys(t *testing.T) {
 			t.Errorf("env %s: from Secret key %q, want %q (optional)", name, fromSecret[name], key)
 		}
 	}
-	mounts := map[string]string{}
+	mounts, subPaths := map[string]string{}, map[string]string{}
 	for _, m := range c.VolumeMounts {
-		mounts[m.Name] = m.MountPath
+		mounts[m.Name], subPaths[m.Name] = m.MountPath, m.SubPath
 	}
 	files := map[string]string{}
 	for _, v := range d.Spec.Template.Spec.Volumes {
@@ -80,6 +80,8 @@ func TestShippedDeploymentMountsUpstreamKeys(t *testing.T) {
 			for _, it := range v.ConfigMap.Items {
 				files["cm:"+it.Key] = filepath.Join(mounts[v.Name], it.Path)
 			}
+		case v.Secret != nil && v.Secret.SecretName == "ssh-git-creds":
+			files["ssh:"+subPaths[v.Name]] = mounts[v.Name]
 		case v.Secret != nil && v.Secret.SecretName == "argocd-image-updater-tls":
 			for _, it := range v.Secret.Items {
 				files["tls:"+it.Key] = filepath.Join(mounts[v.Name], it.Path)
@@ -91,6 +93,7 @@ func TestShippedDeploymentMountsUpstreamKeys(t *testing.T) {
 		"cm:git.commit-message-template": "/app/config/commit.template",
 		"tls:tls.crt":                    "/app/config/tls/tls.crt",
 		"tls:tls.key":                    "/app/config/tls/tls.key",
+		"ssh:sshPrivateKey":              "/app/ssh-keys/id_rsa",
 	}
 	for k, p := range want {
 		if files[k] != p {
