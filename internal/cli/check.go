@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -190,7 +191,13 @@ func (o *checkOptions) choose(ctx context.Context, resolver *access.Resolver, cl
 func (o *checkOptions) auth(ctx context.Context, resolver *access.Resolver, spec imagespec.Spec, secrets credentials.SecretGetter) (authn.Authenticator, error) {
 	if o.credentials == "" {
 		auth, err := resolver.Auth(ctx, spec, "")
+		if err != nil && secrets == nil {
+			err = fmt.Errorf("%w (secret: and pullsecret: credentials need --kubeconfig)", err)
+		}
 		return auth, withCode(ExitUsage, err)
+	}
+	if secrets == nil && (strings.HasPrefix(o.credentials, "secret:") || strings.HasPrefix(o.credentials, "pullsecret:")) {
+		return nil, withCode(ExitUsage, fmt.Errorf("--credentials %s reads a Kubernetes Secret: give --kubeconfig FILE of the cluster holding it", strings.SplitN(o.credentials, ":", 2)[0]+":..."))
 	}
 	opts := []credentials.Option{credentials.AllowPlain(), credentials.WithRegistryHost(spec.Registry)}
 	if secrets != nil {

@@ -9,11 +9,13 @@ import (
 	"os"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/imagepilot/imagepilot/internal/controller"
@@ -49,6 +51,7 @@ type controllerOptions struct {
 	leaderElection          bool
 	leaderElectionNamespace string
 	maxConcurrentReconciles int
+	warmupCache             bool
 	// ownNamespace is the controller's namespace (set by restConfig).
 	ownNamespace string
 
@@ -79,11 +82,12 @@ func registerControllerFlags(f *pflag.FlagSet, env *envSource, o *controllerOpti
 	f.BoolVar(&o.leaderElection, "leader-election", env.boolean("leader-election", "IMAGE_UPDATER_LEADER_ELECTION", true), "elect a leader among replicas (a Lease in --leader-election-namespace)")
 	f.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader election Lease (default: the controller's own namespace, from the pod or the kubeconfig context)")
 	f.IntVar(&o.maxConcurrentReconciles, "max-concurrent-reconciles", env.number("max-concurrent-reconciles", "MAX_CONCURRENT_RECONCILES", 1, 1, 10), "ImageUpdater objects reconciled at once, 1 to 10 (env MAX_CONCURRENT_RECONCILES)")
+	f.BoolVar(&o.warmupCache, "warmup-cache", true, "before reconciling, list the tags of every managed repository once; until then /readyz fails on the leader")
 }
 
 // validate checks the flags that env.check cannot.
 func (o *controllerOptions) validate() error {
-	if o.maxConcurrentReconciles != 0 && (o.maxConcurrentReconciles < 1 || o.maxConcurrentReconciles > 10) {
+	if o.maxConcurrentReconciles < 1 || o.maxConcurrentReconciles > 10 {
 		return withCode(ExitUsage, fmt.Errorf("--max-concurrent-reconciles %d: want 1 to 10", o.maxConcurrentReconciles))
 	}
 	return nil
@@ -103,6 +107,8 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	// controller-runtime logs through its process-wide logger: ours.
+	crlog.SetLogger(logr.FromSlogHandler(logger.Handler()))
 	cfg, err := o.restConfig()
 	if err != nil {
 		return err
@@ -133,8 +139,8 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 		HealthProbeBindAddress: o.healthProbeAddr, MetricsBindAddress: o.metricsAddr,
 		MetricsSecure: o.metricsSecure, EnableHTTP2: o.hooks != nil && o.hooks.tls.EnableHTTP2,
 		LeaderElection: o.leaderElection, LeaderElectionNamespace: leaderNS,
-		MaxConcurrentReconciles: o.maxConcurrentReconciles,
-		DisableEvents:           o.disableKubeEvents, Legacy: legacy,
+		MaxConcurrentReconciles: o.maxConcurrentReconciles, WarmUpCache: o.warmupCache,
+		DisableEvents: o.disableKubeEvents, Legacy: legacy,
 	})
 	if err != nil {
 		return err

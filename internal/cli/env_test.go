@@ -57,3 +57,30 @@ func TestEnvSourceCheckSkipsFlagsGiven(t *testing.T) {
 		t.Fatalf("check: %v", err)
 	}
 }
+
+func FuzzEnvSource(f *testing.F) {
+	for _, s := range []string{"", "true", "FALSE", "7", "-1", "1e3", "90s", " 2m ", "a,b", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		env := mapEnv(map[string]string{"K": v})
+		n := env.number("n", "K", 5, 1, 10)
+		b := env.boolean("b", "K", true)
+		d := env.duration("d", "K", time.Minute)
+		if n < 1 || n > 10 || d < 0 {
+			t.Fatalf("%q: out of range n=%d d=%s", v, n, d)
+		}
+		// A value is either used or reported, never silently replaced.
+		trimmed := strings.TrimSpace(v)
+		reported := map[string]bool{}
+		for _, p := range env.problems {
+			reported[p.flag] = true
+		}
+		if trimmed != "" && !reported["b"] && b != strings.EqualFold(trimmed, "true") {
+			t.Fatalf("%q: boolean %v unreported", v, b)
+		}
+		if trimmed == "" && len(env.problems) != 0 {
+			t.Fatalf("empty value reported: %v", env.problems)
+		}
+	})
+}

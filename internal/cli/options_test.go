@@ -303,3 +303,16 @@ func TestDefaultPathsMayBeAbsentOthersMayNot(t *testing.T) {
 		})
 	}
 }
+
+func TestHelpNeverShowsWebhookSecrets(t *testing.T) {
+	r, err := parseRun(t, map[string]string{"DOCKER_WEBHOOK_SECRET": "hush-d0cker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if usage := r.flags.FlagUsages(); strings.Contains(usage, "hush-d0cker") {
+		t.Fatalf("--help shows a secret:\n%s", usage)
+	}
+	if got := r.hooks.config(slog.New(slog.DiscardHandler)).Secrets["docker.io"]; got != "hush-d0cker" {
+		t.Fatalf("secret from the environment lost: %q", got)
+	}
+}

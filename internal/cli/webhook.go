@@ -27,8 +27,11 @@ type webhookFlags struct {
 	unauthenticated bool
 	perHour         int
 	secrets         map[string]*string
-	disableTLS      bool
-	tls             webhook.TLSOptions
+	// secretEnv holds the secrets from the environment, kept out of the
+	// flags' defaults so that --help never prints them.
+	secretEnv  map[string]string
+	disableTLS bool
+	tls        webhook.TLSOptions
 }
 
 // webhookSecretFlag names, per webhook type, the flag and environment
@@ -55,9 +58,10 @@ func (w *webhookFlags) register(f *pflag.FlagSet, env *envSource, defaultPort in
 	f.BoolVar(&w.requireSecret, "webhook-require-secret", env.boolean("webhook-require-secret", "WEBHOOK_REQUIRE_SECRET", true), "accept only webhook types that have a secret (env WEBHOOK_REQUIRE_SECRET); false lets types without one through unauthenticated")
 	f.BoolVar(&w.unauthenticated, "webhook-allow-unauthenticated", false, "same as --webhook-require-secret=false (unsafe)")
 	f.IntVar(&w.perHour, "webhook-ratelimit-allowed", env.number("webhook-ratelimit-allowed", "WEBHOOK_RATELIMIT_ALLOWED", 0, 0, 1<<30), "webhook requests allowed per client and hour, in bursts of up to that many (env WEBHOOK_RATELIMIT_ALLOWED; 0 = no hourly limit, the built-in flood guard of 10/s stays)")
-	w.secrets = map[string]*string{}
+	w.secrets, w.secretEnv = map[string]*string{}, map[string]string{}
 	for _, s := range webhookSecretFlag {
-		w.secrets[s.typ] = f.String(s.flag, env.str("", s.env), "secret of "+s.typ+" webhooks (env "+s.env+")")
+		w.secrets[s.typ] = f.String(s.flag, "", "secret of "+s.typ+" webhooks (default: env "+s.env+")")
+		w.secretEnv[s.typ] = env.str("", s.env)
 	}
 	f.BoolVar(&w.disableTLS, "disable-tls", env.boolean("disable-tls", "DISABLE_TLS", false), "serve webhooks over plain HTTP (env DISABLE_TLS)")
 	f.StringVar(&w.tls.MinVersion, "tlsminversion", env.str(webhook.DefaultTLSMinVersion, "TLS_MIN_VERSION"), "minimum TLS version of the webhook server: 1.1, 1.2 or 1.3 (env TLS_MIN_VERSION)")
@@ -82,6 +86,11 @@ func (w *webhookFlags) address() string {
 // config builds the webhook server's configuration from the flags.
 func (w *webhookFlags) config(logger *slog.Logger) webhook.Config {
 	secrets := map[string]string{}
+	for typ, v := range w.secretEnv {
+		if v != "" {
+			secrets[typ] = v
+		}
+	}
 	for typ, v := range w.secrets {
 		if v != nil && *v != "" {
 			secrets[typ] = *v

@@ -59,6 +59,9 @@ type ManagerOptions struct {
 	// MaxConcurrentReconciles bounds ImageUpdaters reconciled at once
 	// (0: controller-runtime's default of 1).
 	MaxConcurrentReconciles int
+	// WarmUpCache lists every managed repository's tags once on the
+	// leader before it reconciles; /readyz fails until then.
+	WarmUpCache bool
 	// LeaderElection enables leader election in LeaderElectionNamespace.
 	LeaderElection          bool
 	LeaderElectionNamespace string
@@ -116,7 +119,13 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding health check: %w", err)
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	warm := newWarmer(engine, o.Legacy, o.WarmUpCache)
+	if o.WarmUpCache {
+		if err := mgr.Add(warm); err != nil {
+			return nil, fmt.Errorf("adding cache warm-up: %w", err)
+		}
+	}
+	if err := mgr.AddReadyzCheck("readyz", warm.ready); err != nil {
 		return nil, fmt.Errorf("adding ready check: %w", err)
 	}
 	err = ctrl.NewControllerManagedBy(mgr).
@@ -124,12 +133,12 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		WithEventFilter(predicate.GenerationChangedPredicate{}).
 		// A process may build more than one manager (tests, restarts).
 		WithOptions(crcontroller.Options{SkipNameValidation: ptr(true), MaxConcurrentReconciles: o.MaxConcurrentReconciles}).
-		Complete(&Reconciler{Engine: engine})
+		Complete(&Reconciler{Engine: engine, warm: warm})
 	if err != nil {
 		return nil, fmt.Errorf("creating ImageUpdater controller: %w", err)
 	}
 	if o.Legacy != nil {
-		if err := mgr.Add(&legacyLoop{engine: engine, legacy: o.Legacy}); err != nil {
+		if err := mgr.Add(&legacyLoop{engine: engine, legacy: o.Legacy, warm: warm}); err != nil {
 			return nil, fmt.Errorf("adding legacy loop: %w", err)
 		}
 	}
@@ -141,11 +150,18 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 // Engine.ReconcileImageUpdater.
 type Reconciler struct {
 	Engine *Engine
+	// warm, when set, is waited for before the first reconcile.
+	warm *warmer
 }
 
 // Reconcile runs one pass for the requested ImageUpdater.
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 	r.Engine.init()
+	if r.warm != nil {
+		if err := r.warm.wait(ctx); err != nil {
+			return reconcile.Result{}, err
+		}
+	}
 	var iu v1alpha1.ImageUpdater
 	if err := r.Engine.Client.Get(ctx, req.NamespacedName, &iu); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -169,6 +185,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reco
 type legacyLoop struct {
 	engine *Engine
 	legacy *Legacy
+	warm   *warmer
 }
 
 func (l *legacyLoop) NeedLeaderElection() bool { return true }
@@ -176,6 +193,9 @@ func (l *legacyLoop) NeedLeaderElection() bool { return true }
 // Start runs passes until ctx ends.
 func (l *legacyLoop) Start(ctx context.Context) error {
 	l.engine.init()
+	if err := l.warm.wait(ctx); err != nil {
+		return nil
+	}
 	t := time.NewTicker(l.engine.cycles.interval)
 	defer t.Stop()
 	for {

@@ -81,7 +81,25 @@ func writeAt(t *testing.T, path string, data []byte) {
 // upstreamDeploymentEnv maps ConfigMap and Secret keys to the environment
 // variables exactly as upstream v1.3's config/manager/manager.yaml does.
 func upstreamDeploymentEnv(configMap, secret map[string]string) []string {
-	fromCM := map[string]string{
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	for name, key := range upstreamFromConfigMap {
+		if v, ok := configMap[key]; ok { // optional: true — an absent key sets nothing
+			env = append(env, name+"="+v)
+		}
+	}
+	for name, key := range upstreamFromSecret {
+		if v, ok := secret[key]; ok {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
+}
+
+// upstreamFromConfigMap and upstreamFromSecret map environment variables to
+// the keys of argocd-image-updater-config and argocd-image-updater-secret,
+// as upstream v1.3's config/manager/manager.yaml sets them.
+var (
+	upstreamFromConfigMap = map[string]string{
 		"ARGOCD_NAMESPACE": "argocd.namespace", "IMAGE_UPDATER_WATCH_NAMESPACES": "watch.namespaces",
 		"IMAGE_UPDATER_INTERVAL": "interval", "IMAGE_UPDATER_LOGLEVEL": "log.level", "IMAGE_UPDATER_LOGFORMAT": "log.format",
 		"MAX_CONCURRENT_APPS": "max_concurrent_apps", "MAX_CONCURRENT_RECONCILES": "max_concurrent_reconciles",
@@ -91,25 +109,13 @@ func upstreamDeploymentEnv(configMap, secret map[string]string) []string {
 		"WEBHOOK_PORT": "webhook.port", "WEBHOOK_RATELIMIT_ALLOWED": "webhook.ratelimit-allowed", "DISABLE_TLS": "disable-tls",
 		"TLS_MIN_VERSION": "tls.min-version", "TLS_MAX_VERSION": "tls.max-version", "TLS_CIPHERS": "tls.ciphers",
 	}
-	fromSecret := map[string]string{
+	upstreamFromSecret = map[string]string{
 		"QUAY_WEBHOOK_SECRET": "webhook.quay-secret", "DOCKER_WEBHOOK_SECRET": "webhook.docker-secret",
 		"GHCR_WEBHOOK_SECRET": "webhook.ghcr-secret", "HARBOR_WEBHOOK_SECRET": "webhook.harbor-secret",
 		"ALIYUN_ACR_WEBHOOK_SECRET": "webhook.aliyun-acr-secret", "ACR_WEBHOOK_SECRET": "webhook.acr-secret",
 		"CLOUDEVENTS_WEBHOOK_SECRET": "webhook.cloudevents-secret",
 	}
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-	for name, key := range fromCM {
-		if v, ok := configMap[key]; ok { // optional: true — an absent key sets nothing
-			env = append(env, name+"="+v)
-		}
-	}
-	for name, key := range fromSecret {
-		if v, ok := secret[key]; ok {
-			env = append(env, name+"="+v)
-		}
-	}
-	return env
-}
+)
 
 const upstreamTemplate = `chore(deps): {{ .AppName }} images
 
