@@ -17,7 +17,9 @@ import (
 )
 
 // binaryLayer is a layer holding the file at bin as binaryPath, owned by
-// root, mode 0755, with its parent directories, every time set to mtime.
+// root, mode 0755, with its parent directories, and the empty /dev that
+// runtimes mount over (the base comes without device nodes); every time is
+// set to mtime.
 func binaryLayer(bin string, mtime time.Time) (v1.Layer, error) {
 	data, err := os.ReadFile(bin)
 	if err != nil {
@@ -46,8 +48,8 @@ func binaryLayer(bin string, mtime time.Time) (v1.Layer, error) {
 // writeBinaryTar writes the tar stream of the binary layer.
 func writeBinaryTar(w io.Writer, data []byte, mtime time.Time) error {
 	tw := tar.NewWriter(w)
-	dir := path.Dir(binaryPath)
-	for _, d := range parents(dir) {
+	dirs := append([]string{"dev"}, parents(path.Dir(binaryPath))...)
+	for _, d := range dirs {
 		hdr := &tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755, ModTime: mtime, Format: tar.FormatPAX}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return err
