@@ -69,7 +69,7 @@ func buildImage(out string) build {
 	start := time.Now()
 	cmd := exec.Command("bash", "hack/image.sh")
 	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "IMAGEPILOT_IMAGE_OUT="+out, "IMAGEPILOT_IMAGE=imagepilot.test/imagepilot")
+	cmd.Env = append(withoutVar(os.Environ(), "VERSION"), "IMAGEPILOT_IMAGE_OUT="+out, "IMAGEPILOT_IMAGE=imagepilot.test/imagepilot")
 	var log bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &log, &log
 	if err := cmd.Run(); err != nil {
@@ -90,6 +90,17 @@ func requireImage(t *testing.T) build {
 		t.Fatal(built.err)
 	}
 	return built
+}
+
+// withoutVar drops key from env, so the script derives the version itself.
+func withoutVar(env []string, key string) []string {
+	var out []string
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, key+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func gitOutput(dir string, args ...string) (string, error) {
