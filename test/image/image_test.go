@@ -160,6 +160,7 @@ func crane(t *testing.T, b build, args ...string) {
 	t.Helper()
 	cmd := exec.Command("go", append([]string{"run", cranePkg}, args...)...)
 	cmd.Dir = b.repoRoot
+	cmd.Env = withoutVar(os.Environ(), "GOFLAGS") // -mod=... is refused by go run pkg@version
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("crane %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
