@@ -15,9 +15,10 @@
 # Usage: bash hack/image.sh
 # Environment:
 #   IMAGEPILOT_IMAGE_OUT   output directory (default bin/image): oci/ (layout),
-#                          imagepilot.tar, version, summary
+#                          imagepilot.tar, imagepilot (the binary), version, summary
 #   IMAGEPILOT_IMAGE       image name (default ghcr.io/imagepilot/imagepilot)
-#   VERSION                override the version (never "dev")
+#   VERSION, COMMIT        override the version (never "dev") and the commit
+#   SOURCE_DATE_EPOCH      image creation time (default: the commit's time)
 #   DEBIAN_SUITE           default bookworm
 #   DEBIAN_MIRROR          default: the mirror in /etc/apt/sources.list*
 #   DEBIAN_SECURITY_MIRROR default: likewise for <suite>-security
@@ -107,8 +108,8 @@ main() {
   local version commit created arch goarch key base_dir bin summary
   version=$(version_of_tree) || die "cannot derive the version: run inside a git checkout or set VERSION"
   [[ -n $version && $version != dev ]] || die "version \"$version\" is not a release version"
-  commit=$(git rev-parse HEAD) || die "cannot read the commit"
-  created=$(git log -1 --format=%ct HEAD)
+  commit="${COMMIT:-$(git rev-parse HEAD 2>/dev/null)}" || die "cannot read the commit: run inside a git checkout or set COMMIT"
+  created="${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct HEAD 2>/dev/null)}" || die "cannot read the commit time: set SOURCE_DATE_EPOCH"
   arch=$(dpkg --print-architecture)
   case $arch in amd64 | arm64 | ppc64el | s390x) ;; *) die "architecture $arch is not supported" ;; esac
   [[ $arch == ppc64el ]] && goarch=ppc64le || goarch=$arch
