@@ -57,6 +57,12 @@ func TestImage(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ssh knows the user", func(t *testing.T) {
+		// ssh refuses to run for a uid missing from /etc/passwd.
+		if code, out := r.run(t, nil, "ssh", "-G", "git.example.com"); code != 0 || !strings.Contains(out, "\nuser imagepilot\n") {
+			t.Fatalf("ssh -G: exit %d\n%s", code, out)
+		}
+	})
 	t.Run("run --repo --once", func(t *testing.T) { testRunRepo(t, r, reg) })
 }
 
