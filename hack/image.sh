@@ -53,7 +53,7 @@ BASE_ARGS=(
   "--customize-hook=chroot \"\$1\" useradd --uid ${UID_GID%:*} --gid ${UID_GID#*:} --home-dir $HOME_DIR --create-home --shell /usr/sbin/nologin imagepilot"
 )
 
-# mirror_for SUITE prints the URIs /etc/apt lists for that suite, first first.
+# mirror_for SUITE prints the URIs /etc/apt lists for that suite, in file order.
 mirror_for() {
   local suite=$1 f
   for f in /etc/apt/sources.list.d/*.sources; do
