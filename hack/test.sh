@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh runs imagepilot's whole test suite on a fresh Debian machine: it
 # installs the real components the integration tests start (the CNCF
-# docker-registry, apache2-utils for htpasswd, openssh-server, etcd, git),
+# docker-registry, apache2-utils for htpasswd, openssh-server, etcd, git,
+# mmdebstrap for the container image test),
 # builds kube-apiserver once into a version-keyed cache, checks the generated
 # code, runs go vet, then every test with the race detector.
 #
@@ -19,6 +20,7 @@ install_packages() {
   command -v etcd >/dev/null || missing+=(etcd-server)
   command -v git >/dev/null || missing+=(git)
   command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  command -v mmdebstrap >/dev/null || missing+=(mmdebstrap) # test/image builds the image's base
   [[ ${#missing[@]} -eq 0 ]] && return
   log "installing ${missing[*]}"
   local sudo=""

@@ -11,6 +11,10 @@ import (
 // version is set at build time with -ldflags "-X .../internal/cli.version=v1.2.3".
 var version = "dev"
 
+// commit is set at build time with -ldflags "-X .../internal/cli.commit=<sha>";
+// when empty, the VCS revision the Go toolchain recorded is printed instead.
+var commit = ""
+
 func newVersionCmd() *cobra.Command {
 	var short bool
 	cmd := &cobra.Command{
@@ -22,15 +26,18 @@ func newVersionCmd() *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), version)
 				return nil
 			}
-			commit := "unknown"
-			if info, ok := debug.ReadBuildInfo(); ok {
+			rev := commit
+			if info, ok := debug.ReadBuildInfo(); ok && rev == "" {
 				for _, s := range info.Settings {
 					if s.Key == "vcs.revision" {
-						commit = s.Value
+						rev = s.Value
 					}
 				}
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "imagepilot %s (commit %s, %s, %s/%s)\n", version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			if rev == "" {
+				rev = "unknown"
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "imagepilot %s (commit %s, %s, %s/%s)\n", version, rev, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	}
