@@ -250,26 +250,7 @@ func TestBinaryWithUpstreamConfigMapAndSecret(t *testing.T) {
 }
 
 func guestbookManifest(repoURL, registry string) string {
-	return fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: guestbook
-  namespace: argocd
-  annotations:
-    argocd-image-updater.argoproj.io/image-list: guestbook=%[2]s/team/guestbook
-    argocd-image-updater.argoproj.io/guestbook.helm.image-name: image.repository
-    argocd-image-updater.argoproj.io/guestbook.helm.image-tag: image.tag
-    argocd-image-updater.argoproj.io/write-back-method: git
-spec:
-  project: default
-  source:
-    repoURL: %[1]s
-    targetRevision: main
-    path: helm
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: guestbook
-`, repoURL, registry)
+	return infra.GuestbookApplication(repoURL, registry, "", "")
 }
 
 func commitCount(t *testing.T, bare string) int {

@@ -137,28 +137,9 @@ func testRunRepo(t *testing.T, r *rootfs, reg *infra.Registry) {
 // repoFiles is a Helm chart and an Application annotated for git write-back.
 func repoFiles(repoURL, registry string) map[string]string {
 	return map[string]string{
-		"helm/Chart.yaml":  "apiVersion: v2\nname: guestbook\nversion: 0.1.0\n",
-		"helm/values.yaml": fmt.Sprintf("frontend:\n  image:\n    repository: %s/team/guestbook\n    tag: v1\n", registry),
-		"apps/guestbook.yaml": fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: guestbook
-  namespace: argocd
-  annotations:
-    argocd-image-updater.argoproj.io/image-list: guestbook=%[2]s/team/guestbook
-    argocd-image-updater.argoproj.io/guestbook.helm.image-name: frontend.image.repository
-    argocd-image-updater.argoproj.io/guestbook.helm.image-tag: frontend.image.tag
-    argocd-image-updater.argoproj.io/write-back-method: git
-spec:
-  project: default
-  source:
-    repoURL: %[1]s
-    targetRevision: main
-    path: helm
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: guestbook
-`, repoURL, registry),
+		"helm/Chart.yaml":     "apiVersion: v2\nname: guestbook\nversion: 0.1.0\n",
+		"helm/values.yaml":    fmt.Sprintf("frontend:\n  image:\n    repository: %s/team/guestbook\n    tag: v1\n", registry),
+		"apps/guestbook.yaml": infra.GuestbookApplication(repoURL, registry, "frontend.", ""),
 	}
 }
 

@@ -98,26 +98,7 @@ func (e *env) head(t *testing.T) string {
 }
 
 func guestbookApp(repoURL, registry, extraAnnotations string) string {
-	return fmt.Sprintf(`apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: guestbook
-  namespace: argocd
-  annotations:
-    argocd-image-updater.argoproj.io/image-list: guestbook=%[2]s/team/guestbook
-    argocd-image-updater.argoproj.io/guestbook.helm.image-name: frontend.image.repository
-    argocd-image-updater.argoproj.io/guestbook.helm.image-tag: frontend.image.tag
-    argocd-image-updater.argoproj.io/write-back-method: git
-%[3]sspec:
-  project: default
-  source:
-    repoURL: %[1]s
-    targetRevision: main
-    path: helm
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: guestbook
-`, repoURL, registry, extraAnnotations)
+	return infra.GuestbookApplication(repoURL, registry, "frontend.", extraAnnotations)
 }
 
 const valuesYAML = `# front end
