@@ -41,7 +41,7 @@ func FuzzParseRetryAfter(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		d, ok := ParseRetryAfter(s, time.Unix(0, 0))
-		if d < 0 || (!ok && d != 0) || d > 24*time.Hour+time.Duration(1<<62) {
+		if d < 0 || (!ok && d != 0) || d > 24*time.Hour {
 			t.Fatalf("ParseRetryAfter(%q) = %s, %v", s, d, ok)
 		}
 	})
