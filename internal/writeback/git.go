@@ -50,6 +50,11 @@ type GitWriter struct {
 	DryRun bool
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// Repository, when set, receives every git write whatever the targets
+	// name (repo mode: --repo). The targets keep the repository as their
+	// application spells it, which the write-branch template's TargetKey
+	// is computed from.
+	Repository string
 }
 
 // GroupResult is the outcome for one repository and branch.
@@ -98,6 +103,9 @@ func (w *GitWriter) Apply(ctx context.Context, decisions []updater.Decision) []G
 			continue
 		}
 		k := repoKeyOf(d.Target)
+		if w.Repository != "" {
+			k.url = w.Repository
+		}
 		if _, ok := byRepo[k]; !ok {
 			keys = append(keys, k)
 		}
