@@ -122,3 +122,27 @@ func TestCommitTemplateWithoutLabelsFetchesNoConfig(t *testing.T) {
 		t.Errorf("default template made %d manifest GET/blob request(s): %v", n, e.reg.Proxy.Counts())
 	}
 }
+
+// newest-build reads every candidate's config already: the labels come
+// from that, with no request of their own (one manifest and one config
+// fetch per image, whatever the template).
+func TestCommitTemplateLabelsNewestBuildCostNoExtraRequest(t *testing.T) {
+	e := setup(t, func(e *env) map[string]string {
+		return chart(e, "    argocd-image-updater.argoproj.io/guestbook.update-strategy: newest-build\n")
+	})
+	e.push(t, "team/guestbook", "v1")
+	e.pushLabelled(t, "team/guestbook", "v2", map[string]string{"org.opencontainers.image.revision": "c0ffee42"})
+	tmpl := writeTemplate(t, `{{ range .AppChanges }}{{ .NewTag }} {{ index .Labels "org.opencontainers.image.revision" }}{{ end }}`)
+	e.reg.Proxy.Reset()
+	code, stdout, stderr := e.imagepilot(t, "run", "--once", "--git-commit-message-path", tmpl)
+	if code != 0 {
+		t.Fatalf("run exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if msg := strings.TrimSpace(e.lastMessage(t)); msg != "v2 c0ffee42" {
+		t.Errorf("commit message %q", msg)
+	}
+	counts := e.reg.Proxy.Counts()
+	if counts["GET manifest"] != 2 || counts["GET blob"] != 2 {
+		t.Errorf("want one manifest and one config fetch per image: %v", counts)
+	}
+}
