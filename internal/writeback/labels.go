@@ -81,23 +81,37 @@ func pipeUsesLabels(p *parse.PipeNode) bool {
 	return false
 }
 
-// printsWhole reports whether an action prints a value that contains
-// changes as a whole ({{ . }}, {{ $c }}, {{ .AppChanges }}).
+// printsWhole reports whether an action may print a value that contains
+// changes as a whole: dot, a variable, or .AppChanges as an argument of any
+// of its commands ({{ . }}, {{ printf "%v" $c }}, {{ index .AppChanges 0 }}).
+// It errs towards yes: a needless fetch costs a request, a missed one
+// prints empty labels.
 func printsWhole(p *parse.PipeNode) bool {
-	if p == nil || len(p.Decl) > 0 || len(p.Cmds) == 0 {
+	if p == nil {
 		return false
 	}
-	last := p.Cmds[len(p.Cmds)-1]
-	if len(last.Args) != 1 {
-		return false
+	for _, c := range p.Cmds {
+		for _, a := range c.Args {
+			if argIsWhole(a) {
+				return true
+			}
+		}
 	}
-	switch a := last.Args[0].(type) {
+	return false
+}
+
+func argIsWhole(n parse.Node) bool {
+	switch a := n.(type) {
 	case *parse.DotNode:
 		return true
 	case *parse.VariableNode:
-		return len(a.Ident) == 1
+		return len(a.Ident) == 1 || a.Ident[len(a.Ident)-1] == "AppChanges"
 	case *parse.FieldNode:
 		return a.Ident[len(a.Ident)-1] == "AppChanges"
+	case *parse.ChainNode:
+		return (len(a.Field) > 0 && a.Field[len(a.Field)-1] == "AppChanges") || argIsWhole(a.Node)
+	case *parse.PipeNode:
+		return printsWhole(a)
 	}
 	return false
 }

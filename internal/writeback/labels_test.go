@@ -3,6 +3,7 @@ package writeback
 import (
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -25,6 +26,10 @@ func TestUsesLabels(t *testing.T) {
 		{"prints a change whole", `{{ range .AppChanges }}{{ . }}{{ end }}`, true},
 		{"prints all changes", `{{ .AppChanges }}`, true},
 		{"prints a variable", `{{ range $c := .AppChanges }}{{ $c }}{{ end }}`, true},
+		{"printf of a change", `{{ range .AppChanges }}{{ printf "%v" . }}{{ end }}`, true},
+		{"index of changes", `{{ index .AppChanges 0 }}`, true},
+		{"parenthesised", `{{ printf "%v" (index .AppChanges 0) }}`, true},
+		{"root variable", `{{ $.AppChanges }}`, true},
 		{"other fields", `{{ .AppName }} {{ range .AppChanges }}{{ .Image }} {{ .NewTag }}{{ end }}`, false},
 		{"declaration is not printing", `{{ $n := .AppName }}{{ $n }}`, true},
 		{"label in text only", `Labels: {{ .AppName }}`, false},
@@ -64,4 +69,36 @@ func TestWithLabels(t *testing.T) {
 	if _, err := withLabels(t.Context(), make([]Change, 2), decisions); err == nil || !strings.Contains(err.Error(), "registry down") {
 		t.Errorf("err = %v, want the lookup's error", err)
 	}
+}
+
+var longNumber = regexp.MustCompile(`[0-9]{4,}`)
+
+// FuzzUsesLabels: whenever UsesLabels says a template does not read
+// .Labels, rendering it with labels gives the same text as without them
+// (no false negative), and it never panics.
+func FuzzUsesLabels(f *testing.F) {
+	for _, s := range []string{"", DefaultCommitTemplate, `{{ range .AppChanges }}{{ .Labels }}{{ end }}`,
+		`{{ range .AppChanges }}{{ printf "%v" . }}{{ end }}`, `{{ with index .AppChanges 0 }}{{ .Image }}{{ end }}`,
+		`{{ define "x" }}{{ . }}{{ end }}{{ template "x" .AppChanges }}`, `{{ range $k, $v := (index .AppChanges 0).Labels }}{{ $k }}{{ end }}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) > 512 || longNumber.MatchString(text) || strings.Contains(text, "range") && strings.Count(text, "range") > 2 {
+			return // keep execution small: no huge integer ranges
+		}
+		tmpl, err := ParseCommitTemplate(text)
+		if err != nil {
+			return
+		}
+		if UsesLabels(tmpl) {
+			return
+		}
+		base := []Change{{App: "a", Image: "i", OldTag: "1", NewTag: "2"}}
+		labelled := []Change{{App: "a", Image: "i", OldTag: "1", NewTag: "2", Labels: map[string]string{"k": "SENTINEL"}}}
+		without, err1 := RenderCommit(tmpl, base)
+		with, err2 := RenderCommit(tmpl, labelled)
+		if (err1 == nil) != (err2 == nil) || without != with {
+			t.Fatalf("template %q reads labels undetected: %q (%v) vs %q (%v)", text, without, err1, with, err2)
+		}
+	})
 }
