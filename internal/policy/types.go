@@ -45,6 +45,9 @@ type ImageInfo struct {
 	// Created is the image config creation time; for an index, the newest
 	// among the children matching the wanted platforms.
 	Created time.Time
+	// Labels are the OCI labels of the image's config (config.Labels); for
+	// an index, those of the child Created came from.
+	Labels map[string]string
 }
 
 // Metadata is what strategies may ask a registry about one repository.

@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -87,13 +88,13 @@ func (m *repoMetadata) created(ctx context.Context, tag string, platforms []poli
 			return policy.ImageInfo{}, err
 		}
 	}
-	created, err := bounded(ctx, c, func(ctx context.Context) (time.Time, error) {
-		return c.createdFor(ctx, t, digest, platforms)
+	img, err := bounded(ctx, c, func(ctx context.Context) (manifestFacts, error) {
+		return c.imageFor(ctx, t, digest, platforms)
 	})
 	if err != nil {
 		return policy.ImageInfo{}, err
 	}
-	return policy.ImageInfo{Digest: digest, Created: created}, nil
+	return policy.ImageInfo{Digest: digest, Created: img.created, Labels: maps.Clone(img.labels)}, nil
 }
 
 // headDigest asks the registry (HEAD) which digest tag points to.
@@ -116,22 +117,25 @@ type manifestFacts struct {
 	// created and platform come from a single image's config.
 	created  time.Time
 	platform policy.Platform
+	// labels are the image config's labels (config.Labels).
+	labels map[string]string
 	// children are an index's image entries.
 	children []v1.Descriptor
 }
 
-// createdFor applies the platform rule to the manifest behind digest and
-// returns the creation time that counts.
-func (c *Client) createdFor(ctx context.Context, t *target, digest string, wants []policy.Platform) (time.Time, error) {
+// imageFor applies the platform rule to the manifest behind digest and
+// returns the facts of the image that counts: the image itself, or an
+// index's newest matching child.
+func (c *Client) imageFor(ctx context.Context, t *target, digest string, wants []policy.Platform) (manifestFacts, error) {
 	facts, err := c.facts(ctx, t, digest)
 	if err != nil {
-		return time.Time{}, err
+		return manifestFacts{}, err
 	}
 	if !facts.index {
 		if len(wants) > 0 && !facts.platform.MatchesAny(wants) {
-			return time.Time{}, platformErr(t.repo.Digest(digest).Name(), &policy.PlatformError{Have: []policy.Platform{facts.platform}, Want: wants})
+			return manifestFacts{}, platformErr(t.repo.Digest(digest).Name(), &policy.PlatformError{Have: []policy.Platform{facts.platform}, Want: wants})
 		}
-		return facts.created, nil
+		return facts, nil
 	}
 	return c.newestChild(ctx, t, digest, facts.children, wants)
 }
@@ -178,7 +182,7 @@ func (c *Client) fetchFacts(ctx context.Context, t *target, digest string) (mani
 			return manifestFacts{}, wrapErr(op, err)
 		}
 		p := policy.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}
-		return manifestFacts{created: cfg.Created.Time, platform: p}, nil
+		return manifestFacts{created: cfg.Created.Time, platform: p, labels: cfg.Config.Labels}, nil
 	}
 	idx, err := desc.ImageIndex()
 	if err != nil {
@@ -197,10 +201,10 @@ func (c *Client) fetchFacts(ctx context.Context, t *target, digest string) (mani
 	return f, nil
 }
 
-// newestChild returns the newest creation time among the index children
-// whose platform matches (every child when wants is empty).
-func (c *Client) newestChild(ctx context.Context, t *target, digest string, children []v1.Descriptor, wants []policy.Platform) (time.Time, error) {
-	var newest time.Time
+// newestChild returns the facts of the newest index child whose platform
+// matches (every child when wants is empty).
+func (c *Client) newestChild(ctx context.Context, t *target, digest string, children []v1.Descriptor, wants []policy.Platform) (manifestFacts, error) {
+	var newest manifestFacts
 	found := false
 	var have []policy.Platform
 	for _, child := range children {
@@ -211,14 +215,14 @@ func (c *Client) newestChild(ctx context.Context, t *target, digest string, chil
 		}
 		f, err := c.facts(ctx, t, child.Digest.String())
 		if err != nil {
-			return time.Time{}, err
+			return manifestFacts{}, err
 		}
-		if !found || f.created.After(newest) {
-			newest, found = f.created, true
+		if !found || f.created.After(newest.created) {
+			newest, found = f, true
 		}
 	}
 	if !found {
-		return time.Time{}, platformErr(t.repo.Digest(digest).Name(), &policy.PlatformError{Index: true, Have: have, Want: wants})
+		return manifestFacts{}, platformErr(t.repo.Digest(digest).Name(), &policy.PlatformError{Index: true, Have: have, Want: wants})
 	}
 	return newest, nil
 }

@@ -125,7 +125,7 @@ func (r *Runner) commitHolds(ctx context.Context, msg string, edit func(root str
 				return false, err
 			}
 			manifests, _ := Load(root, r.AppsPath)
-			items, _, _ := Items(root, manifests, append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...), r.Writer.Layout, r.RepoURL)
+			items, _, _ := Items(root, manifests, append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...), r.Writer.Layout)
 			if changed, err := edit(root, &set, items); err != nil || !changed {
 				return false, err
 			}

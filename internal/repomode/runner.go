@@ -136,7 +136,10 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 	rep.Decisions = planner.Plan(ctx, items)
 	rep.Decisions = r.honourRollbacks(ctx, repo, planner, rep.Decisions)
 	repo.Close() // the writer opens the repository again, under the same lease
-	rep.Groups = r.Writer.Apply(ctx, rep.Decisions)
+	// Every write goes to --repo, however the applications spell it.
+	w := *r.Writer
+	w.Repository = r.RepoURL
+	rep.Groups = w.Apply(ctx, rep.Decisions)
 	rep.Duration = time.Since(start)
 	r.logSummary(ctx, rep)
 	return rep, nil
@@ -208,7 +211,7 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 		r.logger().WarnContext(ctx, "file skipped", "file", f.File, "reason", f.Reason)
 	}
 	urls := append([]string{r.RepoURL, repo.URL()}, r.SourceURLs...)
-	items, skipped, errs := Items(repo.Dir(), manifests, urls, r.Writer.Layout, r.RepoURL)
+	items, skipped, errs := Items(repo.Dir(), manifests, urls, r.Writer.Layout)
 	rep.Problems = append(rep.Problems, errs...)
 	rep.Skipped = skipped
 	for i := range items {

@@ -63,11 +63,9 @@ func skippedApp(app Application, ref target.AppRef, repoURLs []string) SkippedAp
 	return sk
 }
 
-// appSources returns the application's source and sources.
+// appSources returns the application's source, sources and Source
+// Hydrator dry source.
 func appSources(app argocd.Application) []argocd.ApplicationSource {
-	var out []argocd.ApplicationSource
-	if app.Spec.Source != nil {
-		out = append(out, *app.Spec.Source)
-	}
-	return append(out, app.Spec.Sources...)
+	specs, _ := sourcesOf(app)
+	return specs
 }

@@ -55,7 +55,7 @@ func TestItemsReportConfiguredApplicationsOfOtherRepositories(t *testing.T) {
 		m.Applications[i].File = "apps.yaml"
 	}
 	repo := "https://git.example.com/team/gitops/"
-	items, skipped, errs := Items(t.TempDir(), m, []string{repo}, writeback.Layout{ControllerNamespace: "argocd"}, repo)
+	items, skipped, errs := Items(t.TempDir(), m, []string{repo}, writeback.Layout{ControllerNamespace: "argocd"})
 	if len(errs) != 0 {
 		t.Fatalf("errors: %v", errs)
 	}

@@ -20,7 +20,11 @@ import (
 // annotation follow their annotations (v0.x style). Configured applications
 // whose sources live elsewhere come back as skipped, once each. Errors are
 // per application or image; the other items still come back.
-func Items(root string, m Manifests, repoURLs []string, layout writeback.Layout, writeURL string) ([]updater.Item, []SkippedApp, []error) {
+//
+// Targets keep the repository as their application spells it (the
+// write-branch template's TargetKey hashes that spelling, as upstream
+// does); the runner's writer sends every write to --repo.
+func Items(root string, m Manifests, repoURLs []string, layout writeback.Layout) ([]updater.Item, []SkippedApp, []error) {
 	byApp := map[target.AppRef]Application{}
 	for _, app := range m.Applications {
 		byApp[appRef(app.Application, layout.ControllerNamespace)] = app
@@ -31,16 +35,19 @@ func Items(root string, m Manifests, repoURLs []string, layout writeback.Layout,
 	seen := map[target.AppRef]bool{}
 	for _, t := range targets {
 		app := byApp[t.App]
-		sources := localSources(root, app.Application, repoURLs)
+		sources, elsewhere := localSources(root, app.Application, t, repoURLs)
 		if len(sources) == 0 {
 			if !seen[t.App] {
-				skipped = append(skipped, skippedApp(app, t.App, repoURLs))
+				sk := skippedApp(app, t.App, repoURLs)
+				if elsewhere != "" {
+					sk.Reason = "not managed: " + elsewhere
+				}
+				skipped = append(skipped, sk)
 				seen[t.App] = true
 			}
 			continue
 		}
-		t.AppLabels = app.Labels
-		it, err := item(root, t, sources, layout, writeURL)
+		it, err := item(root, app.Application, t, sources, layout)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: application %s image %s: %w", app.File, t.App, t.Image.Key(), err))
 			continue
@@ -124,22 +131,29 @@ func collectTargets(m Manifests, defaultNamespace string) ([]target.Target, []er
 
 // item picks the source that holds the image (the first local source whose
 // manifests name it, else the first local source) and reads the deployed
-// version from it.
-func item(root string, t target.Target, sources []target.Source, layout writeback.Layout, writeURL string) (updater.Item, error) {
+// version from it: from the files, else from the Application's own
+// overrides (a chart from a chart repository has no files here).
+func item(root string, app argocd.Application, t target.Target, sources []target.Source, layout writeback.Layout) (updater.Item, error) {
 	// In repo mode every change is a commit to this repository.
 	if t.WriteBack.Method != target.MethodGit {
-		t.WriteBack = target.WriteBack{Method: target.MethodGit}
+		t.WriteBack = target.WriteBack{Method: target.MethodGit, Repository: t.WriteBack.Repository}
 	}
-	t.WriteBack.Repository = writeURL
 	var chosen *updater.Item
 	for _, s := range sources {
 		t.Source = s
-		v, _, found, err := layout.Current(root, t)
+		v, from, found, err := layout.Current(root, t)
 		if err != nil {
 			return updater.Item{}, err
 		}
+		if found && s.Chart != "" && !isWriteBackFile(layout, t, from) {
+			// A chart's own values live in the chart, not here.
+			v, found = writeback.Value{}, false
+		}
 		it := updater.Item{Target: t, Current: updater.Current{Tag: v.Tag, Digest: v.Digest, Live: found}}
-		if found {
+		if !found {
+			it.Current = specCurrent(app, t)
+		}
+		if it.Current.Live {
 			return it, nil
 		}
 		if chosen == nil {
@@ -149,29 +163,75 @@ func item(root string, t target.Target, sources []target.Source, layout writebac
 	return *chosen, nil
 }
 
-// localSources returns the application's sources that live in this
-// repository, with their kind detected from the application or the files.
-func localSources(root string, app argocd.Application, repoURLs []string) []target.Source {
+func isWriteBackFile(layout writeback.Layout, t target.Target, f writeback.File) bool {
+	wb, err := layout.FileFor(t)
+	return err == nil && wb.Path == f.Path
+}
+
+// specCurrent reads the version the Application's own overrides (Helm
+// parameters, Kustomize images) set for the image in source t.Source.
+func specCurrent(app argocd.Application, t target.Target) updater.Current {
+	if t.Manifest.Kind == "" && t.Source.Kind != "directory" {
+		t.Manifest.Kind = t.Source.Kind
+	}
+	d := target.DeployedState(&app, t)
+	if d.Tag == "" && d.Digest == "" {
+		return updater.Current{}
+	}
+	return updater.Current{Tag: d.Tag, Digest: d.Digest, Live: true}
+}
+
+// localSources returns the application's sources that this repository
+// holds, with their kind detected from the application or the files:
+//   - a Git source (spec.source, spec.sources[i], or a Source Hydrator's
+//     spec.sourceHydrator.drySource) whose repoURL is this repository;
+//   - a Helm chart from a chart repository, when git write-back names this
+//     repository (git-repository / writeBackConfig.gitConfig.repository):
+//     its override file goes to the repository's root, on the branch repo
+//     mode reads.
+//
+// A git-repository setting naming another repository makes every source
+// foreign (its changes belong there); elsewhere then says why.
+func localSources(root string, app argocd.Application, t target.Target, repoURLs []string) (out []target.Source, elsewhere string) {
+	writeRepo := t.WriteBack.Repository
+	if writeRepo != "" && !matchesAny(writeRepo, repoURLs) {
+		return nil, fmt.Sprintf("its git write-back goes to %s (git-repository / gitConfig.repository), not this repository (%s)", RedactURL(writeRepo), RedactURL(repoURLs[0]))
+	}
+	specs, index := sourcesOf(app)
+	for i, s := range specs {
+		var src target.Source
+		switch {
+		case s.Chart == "" && matchesAny(s.RepoURL, repoURLs):
+			src = target.Source{RepoURL: s.RepoURL, Path: s.Path, TargetRevision: s.TargetRevision, Index: index[i], Kind: sourceKind(root, s)}
+		case s.Chart != "" && writeRepo != "" && t.WriteBack.Method == target.MethodGit:
+			// The chart's targetRevision is a chart version, not a branch.
+			src = target.Source{RepoURL: s.RepoURL, Chart: s.Chart, Index: index[i], Kind: target.KindHelm}
+		default:
+			continue
+		}
+		if s.Helm != nil {
+			src.ValueFiles = s.Helm.ValueFiles
+		}
+		out = append(out, src)
+	}
+	return out, ""
+}
+
+// sourcesOf lists the application's sources with their Source.Index:
+// spec.source, spec.sources, and a Source Hydrator's dry source.
+func sourcesOf(app argocd.Application) ([]argocd.ApplicationSource, []int) {
 	var specs []argocd.ApplicationSource
-	index := []int{}
+	var index []int
 	if app.Spec.Source != nil {
 		specs, index = append(specs, *app.Spec.Source), append(index, -1)
 	}
 	for i, s := range app.Spec.Sources {
 		specs, index = append(specs, s), append(index, i)
 	}
-	var out []target.Source
-	for i, s := range specs {
-		if !matchesAny(s.RepoURL, repoURLs) || s.Chart != "" {
-			continue
-		}
-		src := target.Source{RepoURL: s.RepoURL, Path: s.Path, TargetRevision: s.TargetRevision, Index: index[i], Kind: sourceKind(root, s)}
-		if s.Helm != nil {
-			src.ValueFiles = s.Helm.ValueFiles
-		}
-		out = append(out, src)
+	if h := app.Spec.SourceHydrator; h != nil {
+		specs, index = append(specs, h.DrySource.Source()), append(index, target.IndexDrySource)
 	}
-	return out
+	return specs, index
 }
 
 func matchesAny(u string, urls []string) bool {

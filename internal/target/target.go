@@ -46,8 +46,6 @@ type Target struct {
 	WriteBack WriteBack
 	// Source is the application source whose manifests hold the image.
 	Source Source
-	// AppLabels are the application's labels (commit templates see them).
-	AppLabels map[string]string
 }
 
 // Source is the application source that holds an image's manifests.

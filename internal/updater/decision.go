@@ -58,6 +58,9 @@ type Decision struct {
 	Verdicts []policy.Verdict
 	// Err is the cause of an error action.
 	Err error
+	// NewLabels tells the new image's OCI labels on demand (set for
+	// updates; nil otherwise).
+	NewLabels LabelSource
 }
 
 // NewValue is the tag value to write: tag, or tag@digest when the strategy

@@ -83,7 +83,11 @@ func (p *Planner) decide(ctx context.Context, it Item) Decision {
 		return d.skip("no tag of %s is eligible (%d listed)", t.Image.FullName(), len(tags))
 	}
 	d.NewTag, d.NewDigest = res.Tag, res.Digest
-	return compare(d, pol)
+	d = compare(d, pol)
+	if d.Action == ActionUpdate {
+		d.NewLabels = registryLabels{reg: p.Registry, img: t.Image, pullSecret: t.PullSecret, tag: d.NewTag, platforms: pol.Platforms()}
+	}
+	return d
 }
 
 // compare decides between update and skip once a tag is chosen.

@@ -36,7 +36,7 @@ type fakeMeta struct{ digests map[string]string }
 
 func (m fakeMeta) Digest(_ context.Context, tag string) (string, error) { return m.digests[tag], nil }
 func (m fakeMeta) Created(_ context.Context, tag string, _ []policy.Platform) (policy.ImageInfo, error) {
-	return policy.ImageInfo{Digest: m.digests[tag], Created: time.Unix(int64(len(tag)), 0)}, nil
+	return policy.ImageInfo{Digest: m.digests[tag], Created: time.Unix(int64(len(tag)), 0), Labels: map[string]string{"tag": tag}}, nil
 }
 
 func item(t *testing.T, spec string, settings policy.Settings, cur Current) Item {
@@ -84,6 +84,16 @@ func TestPlan(t *testing.T) {
 			d := p.Plan(context.Background(), []Item{tt.it})[0]
 			if d.Action != tt.wantAction || d.NewTag != tt.wantTag || !strings.Contains(d.Reason, tt.wantReason) {
 				t.Fatalf("got %s %q (%s), want %s %q (%s)", d.Action, d.NewTag, d.Reason, tt.wantAction, tt.wantTag, tt.wantReason)
+			}
+			// Updates tell the new image's labels on demand; nothing else does.
+			if (d.NewLabels != nil) != (d.Action == ActionUpdate) {
+				t.Fatalf("NewLabels set = %v for a %s", d.NewLabels != nil, d.Action)
+			}
+			if d.NewLabels != nil {
+				labels, err := d.NewLabels.Labels(context.Background())
+				if err != nil || labels["tag"] != d.NewTag {
+					t.Fatalf("labels %v, %v; want those of %s", labels, err, d.NewTag)
+				}
 			}
 		})
 	}

@@ -50,6 +50,11 @@ type GitWriter struct {
 	DryRun bool
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// Repository, when set, receives every git write whatever the targets
+	// name (repo mode: --repo). The targets keep the repository as their
+	// application spells it, which the write-branch template's TargetKey
+	// is computed from.
+	Repository string
 }
 
 // GroupResult is the outcome for one repository and branch.
@@ -98,6 +103,9 @@ func (w *GitWriter) Apply(ctx context.Context, decisions []updater.Decision) []G
 			continue
 		}
 		k := repoKeyOf(d.Target)
+		if w.Repository != "" {
+			k.url = w.Repository
+		}
 		if _, ok := byRepo[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -262,7 +270,17 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 	}
 	// The message lists what the last Apply run actually changed: changes
 	// dropped as concurrent edits, and applications left out, are not in it.
-	req.MessageFunc = func() (string, error) { return RenderCommit(tmpl, changesOf(ed.applied, w.Layout)) }
+	needLabels := UsesLabels(tmpl)
+	req.MessageFunc = func() (string, error) {
+		changes := changesOf(ed.applied, w.Layout)
+		if needLabels {
+			var err error
+			if changes, err = withLabels(ctx, changes, ed.applied); err != nil {
+				return "", err
+			}
+		}
+		return RenderCommit(tmpl, changes)
+	}
 	pr, err := repo.CommitAndPush(ctx, req)
 	res.Commit, res.Pushed, res.Attempts = pr.Commit, pr.Pushed, pr.Attempts
 	if err != nil {
@@ -361,7 +379,7 @@ func changesOf(decisions []updater.Decision, l Layout) []Change {
 			App: d.Target.App.Name, AppNamespace: d.Target.App.Namespace,
 			Alias: d.Target.Image.Alias, Image: d.Target.Image.Name,
 			OldTag: oldValue(d).TagValue(), NewTag: newValue(d).TagValue(),
-			File: f.Path, Labels: d.Target.AppLabels,
+			File: f.Path,
 		})
 	}
 	return out

@@ -29,7 +29,9 @@ type Change struct {
 	OldTag, NewTag string
 	// File is the file changed, relative to the repository root.
 	File string
-	// Labels are the application's labels.
+	// Labels are the new image's OCI labels (its config's config.Labels,
+	// as Argo CD Image Updater fills them); filled only when the commit
+	// template uses them, nil when the image has none.
 	Labels map[string]string
 }
 
