@@ -54,6 +54,13 @@ type Engine struct {
 	// WatchNamespaces lists the namespaces whose Applications an
 	// ImageUpdater may select; empty means its own; "*" means all.
 	WatchNamespaces []string
+	// CachedReads tells that Client serves lists from an informer cache
+	// (the manager's): such lists are not paged. Otherwise Applications are
+	// listed PageSize at a time.
+	CachedReads bool
+	// PageSize bounds the Applications per list request to the API server
+	// (DefaultPageSize when zero).
+	PageSize int64
 	// Concurrency bounds images checked at once.
 	Concurrency int
 	// DryRun plans and logs without writing.
@@ -158,7 +165,7 @@ func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.App
 	out.Decisions = planner.Plan(ctx, items)
 	e.logPlanned(ctx, out.Decisions)
 	if e.ArgoCD != nil {
-		out.ArgoCD = e.ArgoCD.Apply(ctx, out.Decisions)
+		out.ArgoCD = e.ArgoCD.ApplyCached(ctx, out.Decisions, apps)
 	}
 	out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
 	out.Problems = append(holdProblems, out.Problems...)

@@ -209,7 +209,7 @@ func (e *Engine) writeHeldVersion(ctx context.Context, held []scope, h holds.Hol
 			})
 		}
 		if e.ArgoCD != nil {
-			out.ArgoCD = e.ArgoCD.Apply(ctx, out.Decisions)
+			out.ArgoCD = e.ArgoCD.ApplyCached(ctx, out.Decisions, s.sel.apps)
 		}
 		out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
 		e.recordEvents(out, s.sel.apps)

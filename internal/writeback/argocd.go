@@ -9,6 +9,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -21,13 +22,15 @@ import (
 // application when others change it concurrently.
 const DefaultArgoCDAttempts = 5
 
-// ArgoCDWriter writes updates into Application objects. It reads each
-// application as unstructured data (so fields our types lack survive),
-// changes only the managed entries (Helm parameters by name, Kustomize
-// images by image name, plugin environment variables by name) and sends a
-// merge patch carrying the resourceVersion it read, so a concurrent change
-// fails with a conflict instead of being overwritten; it then re-reads and
-// retries.
+// ArgoCDWriter writes updates into Application objects with one merge
+// patch per changed application. It starts from the object the pass
+// already holds (ApplyCached), or reads it when it has none, changes only
+// the managed entries (Helm parameters by name, Kustomize images by image
+// name, plugin environment variables by name) and sends a merge patch of
+// the difference carrying the object's resourceVersion, so a concurrent
+// change fails with a conflict instead of being overwritten; it then
+// re-reads that one application (as unstructured data, so fields our types
+// lack survive), re-applies the decisions to it and retries.
 type ArgoCDWriter struct {
 	// Client reads and patches Applications.
 	Client client.Client
@@ -54,9 +57,17 @@ type AppResult struct {
 	Err error
 }
 
-// Apply writes every argocd update decision, one patch per application.
-// Decisions of other methods, and non-updates, are ignored.
+// Apply writes every argocd update decision, one patch per application,
+// reading each application first. Decisions of other methods, and
+// non-updates, are ignored.
 func (w *ArgoCDWriter) Apply(ctx context.Context, decisions []updater.Decision) []AppResult {
+	return w.ApplyCached(ctx, decisions, nil)
+}
+
+// ApplyCached is Apply starting from the objects the caller already holds
+// (listed or cached, with their resourceVersion): an application in cached
+// is patched without being read first; only a conflict reads it again.
+func (w *ArgoCDWriter) ApplyCached(ctx context.Context, decisions []updater.Decision, cached map[target.AppRef]*argocd.Application) []AppResult {
 	byApp := map[target.AppRef][]updater.Decision{}
 	var apps []target.AppRef
 	for _, d := range decisions {
@@ -71,21 +82,28 @@ func (w *ArgoCDWriter) Apply(ctx context.Context, decisions []updater.Decision) 
 	sort.Slice(apps, func(i, j int) bool { return apps[i].String() < apps[j].String() })
 	out := make([]AppResult, 0, len(apps))
 	for _, app := range apps {
-		out = append(out, w.applyApp(ctx, app, byApp[app]))
+		out = append(out, w.applyApp(ctx, app, byApp[app], cached[app]))
 	}
 	return out
 }
 
-func (w *ArgoCDWriter) applyApp(ctx context.Context, app target.AppRef, decisions []updater.Decision) AppResult {
+func (w *ArgoCDWriter) applyApp(ctx context.Context, app target.AppRef, decisions []updater.Decision, known *argocd.Application) AppResult {
 	res := AppResult{App: app}
 	limit := w.MaxAttempts
 	if limit <= 0 {
 		limit = DefaultArgoCDAttempts
 	}
+	start, err := fromCached(known)
+	if err != nil {
+		res.Err = fmt.Errorf("application %s: %w", app, err)
+		w.logResult(ctx, res)
+		return res
+	}
 	for res.Attempts < limit {
 		res.Attempts++
-		changed, err := w.patchOnce(ctx, app, decisions)
+		changed, err := w.patchOnce(ctx, app, decisions, start)
 		if apierrors.IsConflict(err) {
+			start = nil // re-read this one application and re-apply
 			continue
 		}
 		res.Changed, res.Err = changed, err
@@ -100,13 +118,33 @@ func (w *ArgoCDWriter) applyApp(ctx context.Context, app target.AppRef, decision
 	return res
 }
 
-// patchOnce reads the application, edits it and patches it with an
-// optimistic lock on the resourceVersion read.
-func (w *ArgoCDWriter) patchOnce(ctx context.Context, app target.AppRef, decisions []updater.Decision) (bool, error) {
-	obj := &unstructured.Unstructured{}
+// fromCached converts a held Application to unstructured data (nil when
+// there is none, or it lacks the resourceVersion the patch must carry).
+func fromCached(app *argocd.Application) (*unstructured.Unstructured, error) {
+	if app == nil || app.ResourceVersion == "" {
+		return nil, nil
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(app)
+	if err != nil {
+		return nil, fmt.Errorf("converting the cached application: %w", err)
+	}
+	obj := &unstructured.Unstructured{Object: m}
 	obj.SetGroupVersionKind(argocd.GroupVersion.WithKind(argocd.ApplicationKind))
-	if err := w.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: app.Name}, obj); err != nil {
-		return false, fmt.Errorf("reading application %s: %w", app, err)
+	return obj, nil
+}
+
+// patchOnce edits the application (start, or a fresh read when nil) and
+// patches the difference with an optimistic lock on its resourceVersion.
+func (w *ArgoCDWriter) patchOnce(ctx context.Context, app target.AppRef, decisions []updater.Decision, start *unstructured.Unstructured) (bool, error) {
+	obj := start
+	if obj == nil {
+		obj = &unstructured.Unstructured{}
+		obj.SetGroupVersionKind(argocd.GroupVersion.WithKind(argocd.ApplicationKind))
+		if err := w.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: app.Name}, obj); err != nil {
+			return false, fmt.Errorf("reading application %s: %w", app, err)
+		}
+	} else {
+		obj = obj.DeepCopy()
 	}
 	orig := obj.DeepCopy()
 	for _, d := range decisions {
