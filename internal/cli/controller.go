@@ -103,6 +103,7 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	kube.RouteKlog(logger)
 	cfg, err := o.restConfig()
 	if err != nil {
 		return err
@@ -170,6 +171,7 @@ func runClusterWebhook(ctx context.Context, o *controllerOptions, stderr io.Writ
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	kube.RouteKlog(logger)
 	cfg, err := o.restConfig()
 	if err != nil {
 		return err
