@@ -164,13 +164,50 @@ func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.App
 	planner := &updater.Planner{Registry: e.cycles.view(e.Resolver), Concurrency: e.Concurrency, Logger: e.Logger}
 	out.Decisions = planner.Plan(ctx, items)
 	e.logPlanned(ctx, out.Decisions)
+	var evented map[target.AppRef]bool
 	if e.ArgoCD != nil {
-		out.ArgoCD = e.ArgoCD.ApplyCached(ctx, out.Decisions, apps)
+		var written func(writeback.AppResult)
+		written, evented = e.eventAsWritten(out.Decisions, apps)
+		out.ArgoCD = e.ArgoCD.ApplyEach(ctx, out.Decisions, apps, written)
 	}
 	out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
 	out.Problems = append(holdProblems, out.Problems...)
-	e.recordEvents(out, apps)
+	e.recordEvents(out, apps, evented)
 	return out
+}
+
+// eventAsWritten returns a callback recording the Event of an application
+// written only by argocd write-back as soon as its patch succeeds, so
+// Events are sent while the other applications are patched instead of
+// after all of them; and the set of applications it recorded (filled as
+// it runs). Applications with git updates too get their one Event from
+// recordEvents, after both.
+func (e *Engine) eventAsWritten(decisions []updater.Decision, apps map[target.AppRef]*argocd.Application) (func(writeback.AppResult), map[target.AppRef]bool) {
+	evented := map[target.AppRef]bool{}
+	if e.Events == nil || e.DryRun {
+		return nil, evented
+	}
+	viaGit := map[target.AppRef]bool{}
+	for _, d := range decisions {
+		if d.Action == updater.ActionUpdate && d.Target.WriteBack.Method == target.MethodGit {
+			viaGit[d.Target.App] = true
+		}
+	}
+	return func(r writeback.AppResult) {
+		if r.Err != nil || !r.Changed || viaGit[r.App] || apps[r.App] == nil {
+			return
+		}
+		evented[r.App] = true
+		e.Events(apps[r.App], eventMessage(r.Applied))
+	}, evented
+}
+
+func eventMessage(ds []updater.Decision) string {
+	msg := fmt.Sprintf("Successfully updated %d image(s):", len(ds))
+	for _, d := range ds {
+		msg += fmt.Sprintf(" %s to %s;", d.Target.Image.Name, d.NewValue())
+	}
+	return msg
 }
 
 func (e *Engine) applyGit(ctx context.Context, decisions []updater.Decision) ([]writeback.GroupResult, []error) {
@@ -220,8 +257,9 @@ func (e *Engine) logSummary(ctx context.Context, o Outcome, attrs ...any) {
 		o.Applications, len(o.Decisions), skipped, updated, errored), attrs...)
 }
 
-// recordEvents emits one ImagesUpdated Event per application written.
-func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Application) {
+// recordEvents emits one ImagesUpdated Event per application written,
+// except those already recorded (done).
+func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Application, done map[target.AppRef]bool) {
 	if e.Events == nil || e.DryRun {
 		return
 	}
@@ -239,14 +277,8 @@ func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Applicat
 		}
 	}
 	for ref, ds := range written {
-		app := apps[ref]
-		if app == nil {
-			continue
+		if app := apps[ref]; app != nil && !done[ref] {
+			e.Events(app, eventMessage(ds))
 		}
-		msg := fmt.Sprintf("Successfully updated %d image(s):", len(ds))
-		for _, d := range ds {
-			msg += fmt.Sprintf(" %s to %s;", d.Target.Image.Name, d.NewValue())
-		}
-		e.Events(app, msg)
 	}
 }

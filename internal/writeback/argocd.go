@@ -68,6 +68,13 @@ func (w *ArgoCDWriter) Apply(ctx context.Context, decisions []updater.Decision) 
 // (listed or cached, with their resourceVersion): an application in cached
 // is patched without being read first; only a conflict reads it again.
 func (w *ArgoCDWriter) ApplyCached(ctx context.Context, decisions []updater.Decision, cached map[target.AppRef]*argocd.Application) []AppResult {
+	return w.ApplyEach(ctx, decisions, cached, nil)
+}
+
+// ApplyEach is ApplyCached calling written (when not nil) with each
+// application's result as soon as it is known, so that the caller can
+// act on it (record its Event) while the others are written.
+func (w *ArgoCDWriter) ApplyEach(ctx context.Context, decisions []updater.Decision, cached map[target.AppRef]*argocd.Application, written func(AppResult)) []AppResult {
 	byApp := map[target.AppRef][]updater.Decision{}
 	var apps []target.AppRef
 	for _, d := range decisions {
@@ -82,7 +89,11 @@ func (w *ArgoCDWriter) ApplyCached(ctx context.Context, decisions []updater.Deci
 	sort.Slice(apps, func(i, j int) bool { return apps[i].String() < apps[j].String() })
 	out := make([]AppResult, 0, len(apps))
 	for _, app := range apps {
-		out = append(out, w.applyApp(ctx, app, byApp[app], cached[app]))
+		r := w.applyApp(ctx, app, byApp[app], cached[app])
+		if written != nil {
+			written(r)
+		}
+		out = append(out, r)
 	}
 	return out
 }
