@@ -187,6 +187,7 @@ func (e *Engine) eventAsWritten(decisions []updater.Decision, apps map[target.Ap
 	if e.Events == nil || e.DryRun {
 		return nil, evented
 	}
+	var mu sync.Mutex // the writer calls back from several goroutines
 	viaGit := map[target.AppRef]bool{}
 	for _, d := range decisions {
 		if d.Action == updater.ActionUpdate && d.Target.WriteBack.Method == target.MethodGit {
@@ -197,7 +198,9 @@ func (e *Engine) eventAsWritten(decisions []updater.Decision, apps map[target.Ap
 		if r.Err != nil || !r.Changed || viaGit[r.App] || apps[r.App] == nil {
 			return
 		}
+		mu.Lock()
 		evented[r.App] = true
+		mu.Unlock()
 		e.Events(apps[r.App], eventMessage(r.Applied))
 	}, evented
 }

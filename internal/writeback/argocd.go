@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,6 +23,10 @@ import (
 // application when others change it concurrently.
 const DefaultArgoCDAttempts = 5
 
+// DefaultArgoCDConcurrency is the number of applications patched at once
+// (the client's rate limiter still bounds the request rate).
+const DefaultArgoCDConcurrency = 8
+
 // ArgoCDWriter writes updates into Application objects with one merge
 // patch per changed application. It starts from the object the pass
 // already holds (ApplyCached), or reads it when it has none, changes only
@@ -37,6 +42,9 @@ type ArgoCDWriter struct {
 	// MaxAttempts bounds attempts per application (DefaultArgoCDAttempts
 	// when zero).
 	MaxAttempts int
+	// Concurrency bounds applications patched at once
+	// (DefaultArgoCDConcurrency when zero).
+	Concurrency int
 	// DryRun computes the changes without patching.
 	DryRun bool
 	// Logger receives progress; nil discards.
@@ -73,7 +81,9 @@ func (w *ArgoCDWriter) ApplyCached(ctx context.Context, decisions []updater.Deci
 
 // ApplyEach is ApplyCached calling written (when not nil) with each
 // application's result as soon as it is known, so that the caller can
-// act on it (record its Event) while the others are written.
+// act on it (record its Event) while the others are written. Applications
+// are written Concurrency at a time, so written must be safe for
+// concurrent calls; the results are in application order.
 func (w *ArgoCDWriter) ApplyEach(ctx context.Context, decisions []updater.Decision, cached map[target.AppRef]*argocd.Application, written func(AppResult)) []AppResult {
 	byApp := map[target.AppRef][]updater.Decision{}
 	var apps []target.AppRef
@@ -87,14 +97,28 @@ func (w *ArgoCDWriter) ApplyEach(ctx context.Context, decisions []updater.Decisi
 		byApp[d.Target.App] = append(byApp[d.Target.App], d)
 	}
 	sort.Slice(apps, func(i, j int) bool { return apps[i].String() < apps[j].String() })
-	out := make([]AppResult, 0, len(apps))
-	for _, app := range apps {
-		r := w.applyApp(ctx, app, byApp[app], cached[app])
-		if written != nil {
-			written(r)
-		}
-		out = append(out, r)
+	out := make([]AppResult, len(apps))
+	workers := w.Concurrency
+	if workers <= 0 {
+		workers = DefaultArgoCDConcurrency
 	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(apps)) {
+		wg.Go(func() {
+			for i := range jobs {
+				out[i] = w.applyApp(ctx, apps[i], byApp[apps[i]], cached[apps[i]])
+				if written != nil {
+					written(out[i])
+				}
+			}
+		})
+	}
+	for i := range apps {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
 	return out
 }
 
