@@ -15,6 +15,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
@@ -175,5 +176,52 @@ func TestRunOnceFlushesEvents(t *testing.T) {
 	}
 	if strings.Contains(errOut.String(), "events lost") {
 		t.Errorf("log reports lost events:\n%s", errOut.String())
+	}
+}
+
+// TestWritePathConflictReadsOneApplication checks that when an Application
+// changed after it was listed, the 409 costs one GET of that Application
+// and a second PATCH, keeps the other writer's change, and leaves the
+// others at one PATCH each.
+func TestWritePathConflictReadsOneApplication(t *testing.T) {
+	const n = 3
+	f := setupEngine(t)
+	ns := f.kube.Namespace(t)
+	web := f.push(t, "team/web", "1.0.0", "1.2.0")
+	for i := range n {
+		f.createApp(t, helmApp(ns, fmt.Sprintf("app-%02d", i), []argocd.HelmParameter{{Name: "image.tag", Value: "1.0.0"}}, web+":1.0.0"))
+	}
+	iu := f.createIU(t, ns, "all", v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{
+		NamePattern: "app-*", Images: []v1alpha1.ImageConfig{{Alias: "web", ImageName: web}},
+	}}})
+	counter := &requestCounter{n: map[string]int{}}
+	c, err := client.NewWithWatch(counter.wrap(f.kube.Config), client.Options{Scheme: f.kube.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	writer := interceptor.NewClient(c, interceptor.Funcs{
+		Patch: func(ctx context.Context, cl client.WithWatch, o client.Object, p client.Patch, opts ...client.PatchOption) error {
+			if o.GetName() == "app-01" {
+				once.Do(func() {
+					other := f.app(t, ns, "app-01") // through the uncounted client
+					other.Labels = map[string]string{"edited": "concurrently"}
+					if err := f.kube.Client.Update(ctx, other); err != nil {
+						t.Errorf("concurrent update: %v", err)
+					}
+				})
+			}
+			return cl.Patch(ctx, o, p, opts...)
+		},
+	})
+	f.engine.Client, f.engine.Direct, f.engine.ArgoCD.Client = c, c, writer
+	f.reconcile(t, iu)
+	got := counter.snapshot()
+	if got["get"] != 1 || got["patch"] != n+1 {
+		t.Fatalf("requests on applications = %v, want 1 get and %d patches", got, n+1)
+	}
+	a := f.app(t, ns, "app-01")
+	if param(a, "image.tag") != "1.2.0" || a.Labels["edited"] != "concurrently" {
+		t.Fatalf("app-01: labels %v params %+v", a.Labels, a.Spec.Source.Helm.Parameters)
 	}
 }
