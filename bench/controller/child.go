@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/imagepilot/imagepilot/internal/access"
@@ -35,6 +36,7 @@ type childSettings struct {
 	Burst       int
 	Concurrency int
 	CPUProfile  string
+	Events      bool
 }
 
 // passResult is one measured pass.
@@ -64,7 +66,7 @@ func runPasses(ctx context.Context, cfg config, k *kubeEnv, reg *benchRegistry, 
 	defer os.RemoveAll(dir)
 	settings := filepath.Join(dir, "settings.json")
 	err = writeJSON(settings, childSettings{Kube: accessOf(k.config), Registry: reg.host, Namespace: ns, Legacy: cfg.legacy,
-		QPS: float32(cfg.qps), Burst: cfg.burst, Concurrency: cfg.workers, CPUProfile: cfg.profile})
+		QPS: float32(cfg.qps), Burst: cfg.burst, Concurrency: cfg.workers, CPUProfile: cfg.profile, Events: cfg.events})
 	if err != nil {
 		return childResult{}, err
 	}
@@ -115,11 +117,18 @@ func runChild(ctx context.Context, settingsPath string, stdout io.Writer) error 
 			return err
 		}
 		start := time.Now()
+		flush := func() {}
+		if s.Events {
+			if flush, err = controller.DirectEvents(kubeConfig(s, kubeCount), engine); err != nil {
+				return err
+			}
+		}
 		if legacy != nil {
 			_, err = engine.RunLegacy(ctx, legacy)
 		} else {
 			err = engine.RunOnce(ctx)
 		}
+		flush() // as run --once does before it exits
 		if err != nil {
 			return fmt.Errorf("pass: %w", err)
 		}
@@ -152,9 +161,7 @@ func startProfile(path string) (func(), error) {
 }
 
 func childEngine(s childSettings, kubeCount *counter) (*controller.Engine, *controller.Legacy, error) {
-	cfg := s.Kube.restConfig()
-	cfg.QPS, cfg.Burst = s.QPS, s.Burst
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingTransport{next: rt, count: kubeCount} })
+	cfg := kubeConfig(s, kubeCount)
 	scheme, err := controller.Scheme()
 	if err != nil {
 		return nil, nil, err
@@ -181,6 +188,15 @@ func childEngine(s childSettings, kubeCount *counter) (*controller.Engine, *cont
 	e.WatchNamespaces = []string{s.Namespace}
 	legacy, err := controller.NewLegacy(nil, "")
 	return e, legacy, err
+}
+
+// kubeConfig is the measured process's client configuration, counting
+// requests in kubeCount.
+func kubeConfig(s childSettings, kubeCount *counter) *rest.Config {
+	cfg := s.Kube.restConfig()
+	cfg.QPS, cfg.Burst = s.QPS, s.Burst
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return countingTransport{next: rt, count: kubeCount} })
+	return cfg
 }
 
 func registryCounts(host string) (map[string]int, error) {

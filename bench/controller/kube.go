@@ -10,6 +10,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -97,12 +98,20 @@ func (k *kubeEnv) seed(ctx context.Context, cfg config, ns string, n int, host s
 	}
 	start := time.Now()
 	err := parallel(16, n, func(i int) error {
-		return k.client.Create(ctx, application(cfg, ns, i, host))
+		app := application(cfg, ns, i, host)
+		if !cfg.realistic {
+			return k.client.Create(ctx, app)
+		}
+		u, err := realisticObject(app)
+		if err != nil {
+			return err
+		}
+		return k.client.Create(ctx, u, client.FieldOwner("argocd-application-controller"))
 	})
 	if err != nil {
 		return fmt.Errorf("creating applications: %w", err)
 	}
-	fmt.Printf("apps=%d: created in %s\n", n, time.Since(start).Round(time.Millisecond))
+	fmt.Printf("apps=%d: created in %s, %s\n", n, time.Since(start).Round(time.Millisecond), k.sizeOf(ctx, ns, appName(cfg, 0)))
 	return nil
 }
 
@@ -205,4 +214,19 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o600)
+}
+
+// sizeOf reports the JSON size of one stored Application, managedFields
+// included.
+func (k *kubeEnv) sizeOf(ctx context.Context, ns, name string) string {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(argocd.GroupVersion.WithKind(argocd.ApplicationKind))
+	if err := k.client.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, u); err != nil {
+		return "size unknown: " + err.Error()
+	}
+	data, err := u.MarshalJSON()
+	if err != nil {
+		return "size unknown: " + err.Error()
+	}
+	return fmt.Sprintf("one Application is %d bytes of JSON", len(data))
 }

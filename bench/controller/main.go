@@ -7,7 +7,7 @@
 // registry requests, Kubernetes API requests, Applications patched and its
 // peak RSS (VmHWM). It fails when a pass lists a repository more than once.
 //
-//	go run ./bench/controller [-apps 1000,5000] [-images 50] [-moved 100] [-updaters 5] [-legacy] [-qps 50 -burst 100]
+//	go run ./bench/controller [-apps 1000,5000] [-images 50] [-moved 100] [-updaters 5] [-legacy] [-qps 50 -burst 100] [-realistic] [-latency 25ms] [-events=false]
 //
 // kube-apiserver and etcd come from KUBEBUILDER_ASSETS or the cache of
 // hack/kube-apiserver.sh.
@@ -21,6 +21,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // config is the benchmark's shape.
@@ -35,6 +36,13 @@ type config struct {
 	burst    int
 	workers  int
 	profile  string
+	// realistic seeds Applications of a real size (about 35 KB).
+	realistic bool
+	// latency is added to every registry request.
+	latency time.Duration
+	// events records ImagesUpdated Events (flushed at the end of each
+	// pass, as `run --once` does before exiting).
+	events bool
 }
 
 func main() {
@@ -50,6 +58,9 @@ func main() {
 	flag.Float64Var(&cfg.qps, "qps", 50, "Kubernetes client QPS of the measured process (--kube-api-qps; negative: unlimited)")
 	flag.IntVar(&cfg.burst, "burst", 100, "Kubernetes client burst (--kube-api-burst)")
 	flag.IntVar(&cfg.workers, "concurrency", 10, "images checked at once (--max-concurrent-apps)")
+	flag.BoolVar(&cfg.realistic, "realistic", false, "seed Applications of a real size (~35 KB: 50 resources in status, 10 history entries, an operation state, managed fields)")
+	flag.DurationVar(&cfg.latency, "latency", 0, "latency added to every registry request")
+	flag.BoolVar(&cfg.events, "events", true, "record ImagesUpdated Events and flush them at the end of each pass")
 	flag.StringVar(&cfg.profile, "cpuprofile", "", "write the measured process's CPU profile of the last -apps count here")
 	flag.Parse()
 	ctx := context.Background()
@@ -77,7 +88,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer kube.stop()
-	reg, err := startRegistry()
+	reg, err := startRegistry(cfg.latency)
 	if err != nil {
 		return err
 	}
@@ -85,8 +96,8 @@ func run(ctx context.Context, cfg config) error {
 	if err := reg.populate(cfg.images, cfg.tags); err != nil {
 		return err
 	}
-	fmt.Printf("images=%d tags/image=%d moved=%d updaters=%d legacy=%t qps=%g burst=%d concurrency=%d\n",
-		cfg.images, cfg.tags, cfg.moved, cfg.updaters, cfg.legacy, cfg.qps, cfg.burst, cfg.workers)
+	fmt.Printf("images=%d tags/image=%d moved=%d updaters=%d legacy=%t qps=%g burst=%d concurrency=%d realistic=%t latency=%s events=%t\n",
+		cfg.images, cfg.tags, cfg.moved, cfg.updaters, cfg.legacy, cfg.qps, cfg.burst, cfg.workers, cfg.realistic, cfg.latency, cfg.events)
 	for i, n := range cfg.apps {
 		ns := fmt.Sprintf("bench-%d", i)
 		if err := kube.seed(ctx, cfg, ns, n, reg.host); err != nil {

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
@@ -28,9 +30,11 @@ type benchRegistry struct {
 	server *httptest.Server
 	host   string
 	count  *counter
+	// delay turns the latency on (after populating).
+	delay atomic.Bool
 }
 
-func startRegistry() (*benchRegistry, error) {
+func startRegistry(latency time.Duration) (*benchRegistry, error) {
 	backend := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
 	r := &benchRegistry{count: &counter{counts: map[string]int{}}}
 	r.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -39,6 +43,9 @@ func startRegistry() (*benchRegistry, error) {
 			return
 		}
 		r.count.add(req.Method + " " + registry.RequestKind(req))
+		if latency > 0 && r.delay.Load() {
+			time.Sleep(latency)
+		}
 		backend.ServeHTTP(w, req)
 	}))
 	r.host = strings.TrimPrefix(r.server.URL, "http://")
@@ -66,6 +73,7 @@ func (r *benchRegistry) populate(images, tags int) error {
 		}
 	}
 	r.count.take()
+	r.delay.Store(true)
 	return nil
 }
 

@@ -109,6 +109,7 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	}
 	// controller-runtime logs through its process-wide logger: ours.
 	crlog.SetLogger(logr.FromSlogHandler(logger.Handler()))
+	kube.RouteKlog(logger)
 	cfg, err := o.restConfig()
 	if err != nil {
 		return err
@@ -176,6 +177,7 @@ func runClusterWebhook(ctx context.Context, o *controllerOptions, stderr io.Writ
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	kube.RouteKlog(logger)
 	cfg, err := o.restConfig()
 	if err != nil {
 		return err

@@ -54,6 +54,13 @@ type Engine struct {
 	// WatchNamespaces lists the namespaces whose Applications an
 	// ImageUpdater may select; empty means its own; "*" means all.
 	WatchNamespaces []string
+	// CachedReads tells that Client serves lists from an informer cache
+	// (the manager's): such lists are not paged. Otherwise Applications are
+	// listed PageSize at a time.
+	CachedReads bool
+	// PageSize bounds the Applications per list request to the API server
+	// (DefaultPageSize when zero).
+	PageSize int64
 	// Concurrency bounds images checked at once.
 	Concurrency int
 	// DryRun plans and logs without writing.
@@ -157,13 +164,53 @@ func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.App
 	planner := &updater.Planner{Registry: e.cycles.view(e.Resolver), Concurrency: e.Concurrency, Logger: e.Logger}
 	out.Decisions = planner.Plan(ctx, items)
 	e.logPlanned(ctx, out.Decisions)
+	var evented map[target.AppRef]bool
 	if e.ArgoCD != nil {
-		out.ArgoCD = e.ArgoCD.Apply(ctx, out.Decisions)
+		var written func(writeback.AppResult)
+		written, evented = e.eventAsWritten(out.Decisions, apps)
+		out.ArgoCD = e.ArgoCD.ApplyEach(ctx, out.Decisions, apps, written)
 	}
 	out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
 	out.Problems = append(holdProblems, out.Problems...)
-	e.recordEvents(out, apps)
+	e.recordEvents(out, apps, evented)
 	return out
+}
+
+// eventAsWritten returns a callback recording the Event of an application
+// written only by argocd write-back as soon as its patch succeeds, so
+// Events are sent while the other applications are patched instead of
+// after all of them; and the set of applications it recorded (filled as
+// it runs). Applications with git updates too get their one Event from
+// recordEvents, after both.
+func (e *Engine) eventAsWritten(decisions []updater.Decision, apps map[target.AppRef]*argocd.Application) (func(writeback.AppResult), map[target.AppRef]bool) {
+	evented := map[target.AppRef]bool{}
+	if e.Events == nil || e.DryRun {
+		return nil, evented
+	}
+	var mu sync.Mutex // the writer calls back from several goroutines
+	viaGit := map[target.AppRef]bool{}
+	for _, d := range decisions {
+		if d.Action == updater.ActionUpdate && d.Target.WriteBack.Method == target.MethodGit {
+			viaGit[d.Target.App] = true
+		}
+	}
+	return func(r writeback.AppResult) {
+		if r.Err != nil || !r.Changed || viaGit[r.App] || apps[r.App] == nil {
+			return
+		}
+		mu.Lock()
+		evented[r.App] = true
+		mu.Unlock()
+		e.Events(apps[r.App], eventMessage(r.Applied))
+	}, evented
+}
+
+func eventMessage(ds []updater.Decision) string {
+	msg := fmt.Sprintf("Successfully updated %d image(s):", len(ds))
+	for _, d := range ds {
+		msg += fmt.Sprintf(" %s to %s;", d.Target.Image.Name, d.NewValue())
+	}
+	return msg
 }
 
 func (e *Engine) applyGit(ctx context.Context, decisions []updater.Decision) ([]writeback.GroupResult, []error) {
@@ -213,8 +260,9 @@ func (e *Engine) logSummary(ctx context.Context, o Outcome, attrs ...any) {
 		o.Applications, len(o.Decisions), skipped, updated, errored), attrs...)
 }
 
-// recordEvents emits one ImagesUpdated Event per application written.
-func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Application) {
+// recordEvents emits one ImagesUpdated Event per application written,
+// except those already recorded (done).
+func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Application, done map[target.AppRef]bool) {
 	if e.Events == nil || e.DryRun {
 		return
 	}
@@ -232,14 +280,8 @@ func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Applicat
 		}
 	}
 	for ref, ds := range written {
-		app := apps[ref]
-		if app == nil {
-			continue
+		if app := apps[ref]; app != nil && !done[ref] {
+			e.Events(app, eventMessage(ds))
 		}
-		msg := fmt.Sprintf("Successfully updated %d image(s):", len(ds))
-		for _, d := range ds {
-			msg += fmt.Sprintf(" %s to %s;", d.Target.Image.Name, d.NewValue())
-		}
-		e.Events(app, msg)
 	}
 }

@@ -209,10 +209,10 @@ func (e *Engine) writeHeldVersion(ctx context.Context, held []scope, h holds.Hol
 			})
 		}
 		if e.ArgoCD != nil {
-			out.ArgoCD = e.ArgoCD.Apply(ctx, out.Decisions)
+			out.ArgoCD = e.ArgoCD.ApplyCached(ctx, out.Decisions, s.sel.apps)
 		}
 		out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
-		e.recordEvents(out, s.sel.apps)
+		e.recordEvents(out, s.sel.apps, nil)
 		for _, r := range out.ArgoCD {
 			if r.Err != nil {
 				errs = append(errs, r.Err)

@@ -144,12 +144,9 @@ func (e *Engine) listApplications(ctx context.Context, ns string) ([]argocd.Appl
 func (e *Engine) listApplicationsUncached(ctx context.Context, ns string) ([]argocd.Application, error) {
 	var out []argocd.Application
 	err := e.forNamespaces(e.namespaces(ns), func(opts ...client.ListOption) error {
-		var list argocd.ApplicationList
-		if err := e.Client.List(ctx, &list, opts...); err != nil {
-			return fmt.Errorf("listing applications: %w", err)
-		}
-		out = append(out, list.Items...)
-		return nil
+		items, err := e.listApplicationPages(ctx, opts...)
+		out = append(out, items...)
+		return err
 	})
 	return out, err
 }

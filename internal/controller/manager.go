@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -93,27 +92,34 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		RenewDeadline:           nonZero(o.RenewDeadline),
 		RetryPeriod:             nonZero(o.RetryPeriod),
 	}
-	// Applications are cached only in the watched namespaces;
-	// ImageUpdaters in every namespace.
+	// Applications are cached only in the watched namespaces (ImageUpdaters
+	// in every namespace), and only what the controller reads of them;
+	// no object keeps its managedFields.
+	appCache := cache.ByObject{Transform: StripApplication}
 	if nss := engine.WatchNamespaces; len(nss) > 0 && !slices.Contains(nss, "*") {
 		byNS := map[string]cache.Config{}
 		for _, ns := range nss {
 			byNS[ns] = cache.Config{}
 		}
-		mo.Cache.ByObject = map[client.Object]cache.ByObject{&argocd.Application{}: {Namespaces: byNS}}
+		appCache.Namespaces = byNS
 	}
+	mo.Cache.ByObject = map[client.Object]cache.ByObject{&argocd.Application{}: appCache}
+	mo.Cache.DefaultTransform = cache.TransformStripManagedFields()
 	mgr, err := ctrl.NewManager(cfg, mo)
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
 	}
 	engine.Client = mgr.GetClient()
+	engine.CachedReads = true
 	if !o.DisableEvents {
-		rec := mgr.GetEventRecorder("imagepilot")
-		engine.Events = func(app *argocd.Application, msg string) {
-			rec.Eventf(app, nil, corev1.EventTypeNormal, EventReason, "UpdateImages", "%s", msg)
+		rec, err := NewEventRecorder(cfg, engine.Logger)
+		if err != nil {
+			return nil, err
 		}
-		engine.Warnings = func(app *argocd.Application, reason, msg string) {
-			rec.Eventf(app, nil, corev1.EventTypeWarning, reason, "UpdateImages", "%s", msg)
+		rec.Attach(engine)
+		// The manager stops it (flushing queued Events) on shutdown.
+		if err := mgr.Add(rec); err != nil {
+			return nil, fmt.Errorf("adding event recorder: %w", err)
 		}
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

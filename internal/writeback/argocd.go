@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -21,19 +23,28 @@ import (
 // application when others change it concurrently.
 const DefaultArgoCDAttempts = 5
 
-// ArgoCDWriter writes updates into Application objects. It reads each
-// application as unstructured data (so fields our types lack survive),
-// changes only the managed entries (Helm parameters by name, Kustomize
-// images by image name, plugin environment variables by name) and sends a
-// merge patch carrying the resourceVersion it read, so a concurrent change
-// fails with a conflict instead of being overwritten; it then re-reads and
-// retries.
+// DefaultArgoCDConcurrency is the number of applications patched at once
+// (the client's rate limiter still bounds the request rate).
+const DefaultArgoCDConcurrency = 8
+
+// ArgoCDWriter writes updates into Application objects with one merge
+// patch per changed application. It starts from the object the pass
+// already holds (ApplyCached), or reads it when it has none, changes only
+// the managed entries (Helm parameters by name, Kustomize images by image
+// name, plugin environment variables by name) and sends a merge patch of
+// the difference carrying the object's resourceVersion, so a concurrent
+// change fails with a conflict instead of being overwritten; it then
+// re-reads that one application (as unstructured data, so fields our types
+// lack survive), re-applies the decisions to it and retries.
 type ArgoCDWriter struct {
 	// Client reads and patches Applications.
 	Client client.Client
 	// MaxAttempts bounds attempts per application (DefaultArgoCDAttempts
 	// when zero).
 	MaxAttempts int
+	// Concurrency bounds applications patched at once
+	// (DefaultArgoCDConcurrency when zero).
+	Concurrency int
 	// DryRun computes the changes without patching.
 	DryRun bool
 	// Logger receives progress; nil discards.
@@ -54,9 +65,26 @@ type AppResult struct {
 	Err error
 }
 
-// Apply writes every argocd update decision, one patch per application.
-// Decisions of other methods, and non-updates, are ignored.
+// Apply writes every argocd update decision, one patch per application,
+// reading each application first. Decisions of other methods, and
+// non-updates, are ignored.
 func (w *ArgoCDWriter) Apply(ctx context.Context, decisions []updater.Decision) []AppResult {
+	return w.ApplyCached(ctx, decisions, nil)
+}
+
+// ApplyCached is Apply starting from the objects the caller already holds
+// (listed or cached, with their resourceVersion): an application in cached
+// is patched without being read first; only a conflict reads it again.
+func (w *ArgoCDWriter) ApplyCached(ctx context.Context, decisions []updater.Decision, cached map[target.AppRef]*argocd.Application) []AppResult {
+	return w.ApplyEach(ctx, decisions, cached, nil)
+}
+
+// ApplyEach is ApplyCached calling written (when not nil) with each
+// application's result as soon as it is known, so that the caller can
+// act on it (record its Event) while the others are written. Applications
+// are written Concurrency at a time, so written must be safe for
+// concurrent calls; the results are in application order.
+func (w *ArgoCDWriter) ApplyEach(ctx context.Context, decisions []updater.Decision, cached map[target.AppRef]*argocd.Application, written func(AppResult)) []AppResult {
 	byApp := map[target.AppRef][]updater.Decision{}
 	var apps []target.AppRef
 	for _, d := range decisions {
@@ -69,23 +97,48 @@ func (w *ArgoCDWriter) Apply(ctx context.Context, decisions []updater.Decision) 
 		byApp[d.Target.App] = append(byApp[d.Target.App], d)
 	}
 	sort.Slice(apps, func(i, j int) bool { return apps[i].String() < apps[j].String() })
-	out := make([]AppResult, 0, len(apps))
-	for _, app := range apps {
-		out = append(out, w.applyApp(ctx, app, byApp[app]))
+	out := make([]AppResult, len(apps))
+	workers := w.Concurrency
+	if workers <= 0 {
+		workers = DefaultArgoCDConcurrency
 	}
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for range min(workers, len(apps)) {
+		wg.Go(func() {
+			for i := range jobs {
+				out[i] = w.applyApp(ctx, apps[i], byApp[apps[i]], cached[apps[i]])
+				if written != nil {
+					written(out[i])
+				}
+			}
+		})
+	}
+	for i := range apps {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
 	return out
 }
 
-func (w *ArgoCDWriter) applyApp(ctx context.Context, app target.AppRef, decisions []updater.Decision) AppResult {
+func (w *ArgoCDWriter) applyApp(ctx context.Context, app target.AppRef, decisions []updater.Decision, known *argocd.Application) AppResult {
 	res := AppResult{App: app}
 	limit := w.MaxAttempts
 	if limit <= 0 {
 		limit = DefaultArgoCDAttempts
 	}
+	start, err := fromCached(known)
+	if err != nil {
+		res.Err = fmt.Errorf("application %s: %w", app, err)
+		w.logResult(ctx, res)
+		return res
+	}
 	for res.Attempts < limit {
 		res.Attempts++
-		changed, err := w.patchOnce(ctx, app, decisions)
+		changed, err := w.patchOnce(ctx, app, decisions, start)
 		if apierrors.IsConflict(err) {
+			start = nil // re-read this one application and re-apply
 			continue
 		}
 		res.Changed, res.Err = changed, err
@@ -100,13 +153,33 @@ func (w *ArgoCDWriter) applyApp(ctx context.Context, app target.AppRef, decision
 	return res
 }
 
-// patchOnce reads the application, edits it and patches it with an
-// optimistic lock on the resourceVersion read.
-func (w *ArgoCDWriter) patchOnce(ctx context.Context, app target.AppRef, decisions []updater.Decision) (bool, error) {
-	obj := &unstructured.Unstructured{}
+// fromCached converts a held Application to unstructured data (nil when
+// there is none, or it lacks the resourceVersion the patch must carry).
+func fromCached(app *argocd.Application) (*unstructured.Unstructured, error) {
+	if app == nil || app.ResourceVersion == "" {
+		return nil, nil
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(app)
+	if err != nil {
+		return nil, fmt.Errorf("converting the cached application: %w", err)
+	}
+	obj := &unstructured.Unstructured{Object: m}
 	obj.SetGroupVersionKind(argocd.GroupVersion.WithKind(argocd.ApplicationKind))
-	if err := w.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: app.Name}, obj); err != nil {
-		return false, fmt.Errorf("reading application %s: %w", app, err)
+	return obj, nil
+}
+
+// patchOnce edits the application (start, or a fresh read when nil) and
+// patches the difference with an optimistic lock on its resourceVersion.
+func (w *ArgoCDWriter) patchOnce(ctx context.Context, app target.AppRef, decisions []updater.Decision, start *unstructured.Unstructured) (bool, error) {
+	obj := start
+	if obj == nil {
+		obj = &unstructured.Unstructured{}
+		obj.SetGroupVersionKind(argocd.GroupVersion.WithKind(argocd.ApplicationKind))
+		if err := w.Client.Get(ctx, types.NamespacedName{Namespace: app.Namespace, Name: app.Name}, obj); err != nil {
+			return false, fmt.Errorf("reading application %s: %w", app, err)
+		}
+	} else {
+		obj = obj.DeepCopy()
 	}
 	orig := obj.DeepCopy()
 	for _, d := range decisions {
