@@ -2,6 +2,7 @@ package verify
 
 import (
 	"crypto"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
 )
 
 // ErrInvalidKey marks a key that cannot be read or used: a configuration
@@ -64,8 +66,9 @@ func ParseKey(name string, pemBytes []byte) (Key, error) {
 }
 
 // keyVerifiers returns the verifiers cosign signatures made with pub may
-// need: SHA-256 (what cosign uses for every key type), plus the hash the
-// key's size calls for (SHA-384 for P-384, SHA-512 for P-521).
+// need: SHA-256 (what cosign uses for ECDSA and RSA keys), the hash the
+// key's size calls for (SHA-384 for P-384, SHA-512 for P-521), and for
+// Ed25519 both pure Ed25519 and Ed25519ph (which cosign signs with).
 func keyVerifiers(pub crypto.PublicKey) ([]signature.Verifier, error) {
 	v, err := signature.LoadVerifier(pub, crypto.SHA256)
 	if err != nil {
@@ -74,6 +77,13 @@ func keyVerifiers(pub crypto.PublicKey) ([]signature.Verifier, error) {
 	out := []signature.Verifier{v}
 	if d, err := signature.LoadDefaultVerifier(pub); err == nil {
 		out = append(out, d)
+	}
+	if _, ok := pub.(ed25519.PublicKey); ok {
+		ph, err := signature.LoadVerifierWithOpts(pub, options.WithED25519ph())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ph)
 	}
 	return out, nil
 }
