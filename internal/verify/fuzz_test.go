@@ -24,3 +24,19 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+func FuzzStatementDigests(f *testing.F) {
+	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"aa"}}],"predicateType":"https://sigstore.dev/cosign/sign/v1"}`))
+	f.Add([]byte(`{}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ds, ok := statementDigests(b)
+		if ok && len(ds) == 0 {
+			t.Fatal("a statement without subjects was accepted")
+		}
+		for _, d := range ds {
+			if len(d) != len("sha256:")+64 {
+				t.Fatalf("malformed digest %q accepted", d)
+			}
+		}
+	})
+}

@@ -30,6 +30,12 @@ type Source interface {
 	CosignSignatureDigest(ctx context.Context, imageDigest string) (digest string, found bool, err error)
 	// CosignSignatures reads the signature manifest at sigDigest.
 	CosignSignatures(ctx context.Context, sigDigest string) ([]registry.CosignSignature, error)
+	// ReferrersIndexDigest returns the digest of the referrers-tag index
+	// (sha256-<hex>) of the image; found=false when there is none.
+	ReferrersIndexDigest(ctx context.Context, imageDigest string) (digest string, found bool, err error)
+	// SigstoreBundles returns the sigstore bundles in that index whose
+	// subject is the image.
+	SigstoreBundles(ctx context.Context, indexDigest, imageDigest string) ([][]byte, error)
 }
 
 // Verifier verifies cosign signatures with a fixed set of keys and caches
@@ -92,42 +98,80 @@ func (v *Verifier) Verify(ctx context.Context, md policy.Metadata, tag, digest s
 	if name, ok := v.cachedOK(digest); ok {
 		return verified(name), nil
 	}
-	sigDigest, found, err := src.CosignSignatureDigest(ctx, digest)
+	sigDigest, sigFound, err := src.CosignSignatureDigest(ctx, digest)
 	if err != nil {
 		return policy.Verification{}, fmt.Errorf("find signatures of %s: %w", digest, err)
 	}
-	if !found {
+	refDigest, refFound, err := src.ReferrersIndexDigest(ctx, digest)
+	if err != nil {
+		return policy.Verification{}, fmt.Errorf("find signature bundles of %s: %w", digest, err)
+	}
+	if !sigFound && !refFound {
 		return policy.Verification{Reason: ReasonNoSignature}, nil
 	}
-	failKey := digest + "|" + sigDigest
+	failKey := digest + "|" + sigDigest + "|" + refDigest
 	if ans, ok := v.cachedFailure(failKey); ok {
 		return ans, nil
 	}
-	sigs, err := src.CosignSignatures(ctx, sigDigest)
+	ans, err := v.checkAll(ctx, src, digest, sigDigest, refDigest)
 	if err != nil {
-		return policy.Verification{}, fmt.Errorf("read signatures of %s: %w", digest, err)
+		return policy.Verification{}, err
 	}
-	ans := v.check(sigs, digest)
 	v.remember(digest, failKey, ans)
 	return ans, nil
 }
 
-// check verifies sigs against the image digest and returns the answer
-// with the most telling reason.
-func (v *Verifier) check(sigs []registry.CosignSignature, digest string) policy.Verification {
-	best := ReasonNoSignature
-	rank := map[string]int{ReasonNoSignature: 0, ReasonUnreadable: 1, ReasonWrongKey: 2, ReasonOtherDigest: 3}
-	for _, s := range sigs {
-		name, reason := v.checkOne(s, digest)
-		if reason == "" {
-			return verified(name)
+// checkAll reads the legacy signatures and the bundles that exist and
+// returns the answer with the most telling reason.
+func (v *Verifier) checkAll(ctx context.Context, src Source, digest, sigDigest, refDigest string) (policy.Verification, error) {
+	var t tally
+	if sigDigest != "" {
+		sigs, err := src.CosignSignatures(ctx, sigDigest)
+		if err != nil {
+			return policy.Verification{}, fmt.Errorf("read signatures of %s: %w", digest, err)
 		}
-		if rank[reason] > rank[best] {
-			best = reason
+		for _, s := range sigs {
+			t.add(v.checkOne(s, digest))
 		}
 	}
-	return policy.Verification{Reason: best}
+	if refDigest != "" && t.key == "" {
+		bundles, err := src.SigstoreBundles(ctx, refDigest, digest)
+		if err != nil {
+			return policy.Verification{}, fmt.Errorf("read signature bundles of %s: %w", digest, err)
+		}
+		for _, b := range bundles {
+			t.add(v.checkBundle(b, digest))
+		}
+	}
+	if t.key != "" {
+		return verified(t.key), nil
+	}
+	return policy.Verification{Reason: t.reason()}, nil
 }
+
+// tally keeps the first verifying key, else the most telling reason.
+type tally struct {
+	key  string
+	best int
+}
+
+var reasonRank = []string{ReasonNoSignature, ReasonUnreadable, ReasonWrongKey, ReasonOtherDigest}
+
+func (t *tally) add(key, reason string) {
+	if key != "" && reason == "" {
+		if t.key == "" {
+			t.key = key
+		}
+		return
+	}
+	for i, r := range reasonRank {
+		if r == reason && i > t.best {
+			t.best = i
+		}
+	}
+}
+
+func (t *tally) reason() string { return reasonRank[t.best] }
 
 // checkOne returns the verifying key's name, or why s does not verify.
 func (v *Verifier) checkOne(s registry.CosignSignature, digest string) (string, string) {

@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
 
@@ -78,9 +80,10 @@ func (k testKey) sign(t *testing.T, payload []byte) registry.CosignSignature {
 // fakeSource serves signature manifests and counts calls.
 type fakeSource struct {
 	policy.Metadata
-	sigs  map[string][]registry.CosignSignature // image digest -> layers
-	err   error
-	calls int
+	sigs    map[string][]registry.CosignSignature // image digest -> layers
+	bundles map[string][][]byte                   // image digest -> bundles
+	err     error
+	calls   int
 }
 
 func (f *fakeSource) CosignSignatureDigest(_ context.Context, d string) (string, bool, error) {
@@ -95,6 +98,64 @@ func (f *fakeSource) CosignSignatureDigest(_ context.Context, d string) (string,
 func (f *fakeSource) CosignSignatures(_ context.Context, sd string) ([]registry.CosignSignature, error) {
 	f.calls++
 	return f.sigs[strings.TrimPrefix(sd, "sig-of-")], nil
+}
+
+func (f *fakeSource) ReferrersIndexDigest(_ context.Context, d string) (string, bool, error) {
+	f.calls++
+	_, ok := f.bundles[d]
+	return "idx-of-" + d, ok, nil
+}
+
+func (f *fakeSource) SigstoreBundles(_ context.Context, idx, d string) ([][]byte, error) {
+	f.calls++
+	return f.bundles[d], nil
+}
+
+// bundle makes a cosign-style sigstore bundle: a DSSE envelope of an
+// in-toto statement naming digest, signed over the DSSE PAE.
+func (k testKey) bundle(t *testing.T, digest, predicate string) []byte {
+	t.Helper()
+	h := strings.TrimPrefix(digest, "sha256:")
+	st := fmt.Sprintf(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":%q}}],"predicateType":%q}`, h, predicate)
+	sig, err := k.signer.SignMessage(bytes.NewReader(dsse.PAE(inTotoPayloadType, []byte(st))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []byte(fmt.Sprintf(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"x"}},"dsseEnvelope":{"payload":%q,"payloadType":"application/vnd.in-toto+json","signatures":[{"sig":%q}]}}`,
+		base64.StdEncoding.EncodeToString([]byte(st)), base64.StdEncoding.EncodeToString(sig)))
+}
+
+func TestVerifyBundles(t *testing.T) {
+	ec, other := newTestKey(t, "ecdsa"), newTestKey(t, "ecdsa")
+	tests := []struct {
+		name    string
+		bundles [][]byte
+		want    bool
+		reason  string
+	}{
+		{name: "signed", bundles: [][]byte{ec.bundle(t, digestA, cosignSignPredicate)}, want: true},
+		{name: "wrong key", bundles: [][]byte{other.bundle(t, digestA, cosignSignPredicate)}, reason: ReasonWrongKey},
+		{name: "other digest", bundles: [][]byte{ec.bundle(t, digestB, cosignSignPredicate)}, reason: ReasonOtherDigest},
+		{name: "attestation is not a signature", bundles: [][]byte{ec.bundle(t, digestA, "https://slsa.dev/provenance/v1")}, reason: ReasonUnreadable},
+		{name: "garbage", bundles: [][]byte{[]byte("{")}, reason: ReasonUnreadable},
+		{name: "empty index", bundles: [][]byte{}, reason: ReasonNoSignature},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := New([]Key{ec.key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := &fakeSource{bundles: map[string][][]byte{digestA: tt.bundles}}
+			got, err := v.Verify(context.Background(), src, "t", digestA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Verified != tt.want || (tt.reason != "" && got.Reason != tt.reason) {
+				t.Errorf("got %+v, want verified=%v reason %q", got, tt.want, tt.reason)
+			}
+		})
+	}
 }
 
 func TestVerify(t *testing.T) {
@@ -146,7 +207,7 @@ func TestVerify(t *testing.T) {
 			if err != nil || again != got {
 				t.Fatalf("second answer %+v, %v; first %+v", again, err, got)
 			}
-			wantExtra := 1 // a failure is looked up again by signature digest
+			wantExtra := 2 // a failure is looked up again by signature digests
 			if tt.want {
 				wantExtra = 0
 			}
