@@ -48,13 +48,23 @@ func cycle(t *testing.T, c *registry.Client, repo name.Repository, pol *policy.P
 // signature request at all, for a verified winner above an unsigned and a
 // wrongly signed tag.
 func TestVerificationCostPerCycle(t *testing.T) {
+	for _, format := range []string{"legacy", "bundle"} {
+		t.Run(format, func(t *testing.T) { testCostPerCycle(t, format) })
+	}
+}
+
+func testCostPerCycle(t *testing.T, format string) {
 	reg := infra.StartRegistry(t, infra.RegistryOptions{})
 	dir := t.TempDir()
 	a, b := generateKey(t, dir, "a"), generateKey(t, dir, "b")
 	img := reg.Repo("team/cost")
 	d := seed(t, reg, "team/cost", "1.0.0", "1.1.0", "1.2.0", "2.0.0")
-	sign(t, dir, a, img+"@"+d["1.1.0"])
-	sign(t, dir, b, img+"@"+d["1.2.0"]) // wrong key
+	signWith := sign
+	if format == "bundle" {
+		signWith = signBundle
+	}
+	signWith(t, dir, a, img+"@"+d["1.1.0"])
+	signWith(t, dir, b, img+"@"+d["1.2.0"]) // wrong key
 	// 2.0.0 is unsigned.
 	repo, err := name.NewRepository(img)
 	if err != nil {

@@ -227,3 +227,47 @@ func TestCheckSignatureFetchErrorFailsWithoutDowngrade(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, stderr)
 	}
 }
+
+// signBundle signs ref in the sigstore bundle format, which cosign stores
+// through the referrers tag schema (sha256-<hex>) on this registry, which
+// has no referrers API.
+func signBundle(t *testing.T, dir string, k keyPair, ref string) {
+	t.Helper()
+	cosign(t, dir, "sign", "--key", k.priv, "--tlog-upload=false", "--yes",
+		"--allow-insecure-registry", "--allow-http-registry",
+		"--new-bundle-format=true", "--use-signing-config=false", ref)
+}
+
+func TestCheckBundleFormat(t *testing.T) {
+	reg := infra.StartRegistry(t, infra.RegistryOptions{})
+	dir := t.TempDir()
+	a, b := generateKey(t, dir, "a"), generateKey(t, dir, "b")
+	conf := plainConf(t, reg)
+	img := reg.Repo("team/bundle")
+	d := seed(t, reg, "team/bundle", "1.0.0", "1.1.0", "2.0.0")
+	signBundle(t, dir, a, img+"@"+d["1.0.0"])
+	sign(t, dir, a, img+"@"+d["1.1.0"]) // legacy: both formats count
+	signBundle(t, dir, b, img+"@"+d["2.0.0"])
+
+	code, res, stderr := check(t, conf, img, "--cosign-key", a.pub)
+	if code != 0 || res.Tag != "1.1.0" {
+		t.Fatalf("exit %d %+v %s", code, res, stderr)
+	}
+	if v := verdict(t, res, "2.0.0"); v.Signature != "not verified: wrong key" {
+		t.Errorf("2.0.0: %+v", v)
+	}
+	if v := verdict(t, res, ReferrersTagOf(d["1.0.0"])); v.Eligible || v.Reason != policy.ReasonCosignTag {
+		t.Errorf("referrers tag: %+v", v)
+	}
+	code, res, stderr = check(t, conf, img, "--cosign-key", b.pub)
+	if code != 0 || res.Tag != "2.0.0" || verdict(t, res, "2.0.0").Signature != "verified: signed by b.pub" {
+		t.Fatalf("key b: exit %d %+v %s", code, res, stderr)
+	}
+	code, res, stderr = check(t, conf, img, "--cosign-key", a.pub, "--ignore-tags", "1.1.0")
+	if code != 0 || res.Tag != "1.0.0" || verdict(t, res, "1.0.0").Signature != "verified: signed by a.pub" {
+		t.Fatalf("bundle 1.0.0: exit %d %+v %s", code, res, stderr)
+	}
+}
+
+// ReferrersTagOf is the referrers tag schema tag of digest.
+func ReferrersTagOf(digest string) string { return strings.Replace(digest, ":", "-", 1) }
