@@ -13,7 +13,15 @@
 // (ECDSA, RSA PKCS#1 v1.5 or Ed25519, PEM) and that payload names the
 // image's own digest in critical.image.docker-manifest-digest. A multi-arch
 // tag is verified at its index digest, as `cosign verify IMAGE:TAG` does.
-// Transparency-log entries are not checked.
+//
+// Signatures in the sigstore bundle format (cosign sign
+// --new-bundle-format) are found through the OCI referrers tag schema: the
+// tag sha256-<hex> holds an index of artifacts whose subject is the image;
+// each bundle is a DSSE envelope whose in-toto statement, of predicate type
+// https://sigstore.dev/cosign/sign/v1, names the image digest as subject.
+// The DSSE signature is checked over the DSSE pre-authentication encoding
+// with the same keys. Transparency-log entries and timestamps are not
+// checked (offline, key-based verification).
 //
 // # Reasons
 //
