@@ -109,3 +109,47 @@ func TestCosignTagsNeverCandidates(t *testing.T) {
 		}
 	}
 }
+
+// cachedMetadata adds a possibly stale digest cache to fakeMetadata.
+type cachedMetadata struct {
+	*fakeMetadata
+	cached map[string]string
+}
+
+func (c cachedMetadata) CachedDigest(_ context.Context, tag string) (string, error) {
+	return c.cached[tag], nil
+}
+
+func TestChooseVerifiedCachedDigests(t *testing.T) {
+	fresh := &fakeMetadata{digests: map[string]string{"1.0.0": "sha256:a", "2.0.0": "sha256:new"}}
+	md := cachedMetadata{fakeMetadata: fresh, cached: map[string]string{"1.0.0": "sha256:a", "2.0.0": "sha256:old"}}
+	// 2.0.0 was signed at its old digest, but now points to an unsigned
+	// image: it must not win on the strength of the stale digest.
+	v := &fakeVerifier{ok: map[string]bool{"sha256:a": true, "sha256:old": true}}
+	p, err := Compile(Settings{Verify: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Choose(context.Background(), []string{"1.0.0", "2.0.0"}, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tag != "1.0.0" || res.Digest != "sha256:a" {
+		t.Fatalf("chose %q %q", res.Tag, res.Digest)
+	}
+	// An unsigned cached digest rules the tag out without a fresh lookup.
+	v = &fakeVerifier{ok: map[string]bool{"sha256:a": true}}
+	fresh.calls = nil
+	p, err = Compile(Settings{Verify: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err = p.Choose(context.Background(), []string{"1.0.0", "2.0.0"}, md); err != nil || res.Tag != "1.0.0" {
+		t.Fatalf("chose %+v, %v", res, err)
+	}
+	for _, c := range fresh.calls {
+		if c == "digest:2.0.0" {
+			t.Errorf("the unverified 2.0.0 was looked up afresh: %v", fresh.calls)
+		}
+	}
+}

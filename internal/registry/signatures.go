@@ -9,6 +9,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/imagepilot/imagepilot/internal/policy"
 )
 
 // CosignSignatureAnnotation is the layer annotation in which cosign stores
@@ -57,6 +59,24 @@ func (m *repoMetadata) CosignSignatureDigest(ctx context.Context, imageDigest st
 	m.cycle.down.note(host, err)
 	return d, err == nil, err
 }
+
+// CachedDigest returns the digest of tag from the client's tag-to-digest
+// cache while fresh (it may be older than this cycle), else asks with one
+// HEAD per cycle. It implements policy.CachedDigester.
+func (m *repoMetadata) CachedDigest(ctx context.Context, tag string) (string, error) {
+	if err := checkTag(m.repo, tag); err != nil {
+		return "", err
+	}
+	host, err := m.cycle.down.check(m.cycle.client, m.repo)
+	if err != nil {
+		return "", err
+	}
+	d, err := m.cachedDigest(ctx, tag)
+	m.cycle.down.note(host, err)
+	return d, err
+}
+
+var _ policy.CachedDigester = (*repoMetadata)(nil)
 
 // cachedDigest is digest with the client's tag-to-digest cache in front.
 func (m *repoMetadata) cachedDigest(ctx context.Context, tag string) (string, error) {
