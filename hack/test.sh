@@ -33,6 +33,7 @@ install_packages
 KUBEBUILDER_ASSETS="$(bash hack/kube-apiserver.sh)"
 export KUBEBUILDER_ASSETS
 log "kube assets in $KUBEBUILDER_ASSETS"
+COSIGN_BIN="$(bash hack/cosign.sh)"; export COSIGN_BIN # the cosign CLI test/verify signs with
 
 if [[ -x hack/verify-generated.sh ]] || [[ -f hack/verify-generated.sh ]]; then
   bash hack/verify-generated.sh

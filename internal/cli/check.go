@@ -37,6 +37,7 @@ type checkOptions struct {
 	verbose     bool
 	loglevel    string
 	kubeconfig  string
+	cosignKeys  []string
 }
 
 // checkResult is the JSON output of check.
@@ -50,6 +51,8 @@ type checkResult struct {
 	Digest     string           `json:"digest,omitempty"`
 	TagsListed int              `json:"tagsListed"`
 	Verdicts   []policy.Verdict `json:"verdicts,omitempty"`
+	// Verified is set when --cosign-key asked for signed images.
+	Verified bool `json:"verified,omitempty"`
 }
 
 func newCheckCmd() *cobra.Command {
@@ -93,6 +96,7 @@ configuration error, 3 registry error.`,
 	f.StringVarP(&o.output, "output", "o", "text", "text or json")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show every tag seen and why each candidate lost")
 	f.StringVar(&o.loglevel, "loglevel", "warn", "log level")
+	f.StringArrayVar(&o.cosignKeys, "cosign-key", nil, "PEM public key; only tags whose image a cosign signature by one of the keys covers are eligible (repeatable)")
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster holding the Secrets that secret: and pullsecret: credentials name")
 	return cmd
 }
@@ -112,6 +116,9 @@ func (o *checkOptions) run(ctx context.Context, image string, stdout, stderr io.
 	settings := policy.Settings{Strategy: o.strategy, Constraint: spec.Constraint, AllowTags: o.allowTags, IgnoreTags: o.ignoreTags, Platforms: o.platforms}
 	if o.constraint != "" {
 		settings.Constraint = o.constraint
+	}
+	if settings.Verify, err = cosignVerifier(o.cosignKeys); err != nil {
+		return withCode(ExitUsage, err)
 	}
 	pol, err := policy.Compile(settings)
 	if err != nil {
@@ -179,7 +186,7 @@ func (o *checkOptions) choose(ctx context.Context, resolver *access.Resolver, cl
 		return checkResult{}, registryOrConfig(err)
 	}
 	res := checkResult{Image: spec.Name, Registry: repo.RegistryStr(), Repository: repo.RepositoryStr(), Strategy: pol.Strategy(),
-		Found: r.Found, Tag: r.Tag, Digest: r.Digest, TagsListed: len(tags), Verdicts: r.Verdicts}
+		Found: r.Found, Tag: r.Tag, Digest: r.Digest, TagsListed: len(tags), Verdicts: r.Verdicts, Verified: pol.Verifies()}
 	if r.Found && res.Digest == "" {
 		if res.Digest, err = md.Digest(ctx, r.Tag); err != nil {
 			return checkResult{}, withCode(ExitRegistry, fmt.Errorf("digest of %s:%s: %w", spec.Name, r.Tag, err))
@@ -232,10 +239,7 @@ func (o *checkOptions) print(w io.Writer, res checkResult) error {
 	}
 	if o.verbose {
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TAG\tELIGIBLE\tVERDICT")
-		for _, v := range res.Verdicts {
-			fmt.Fprintf(tw, "%s\t%t\t%s\n", displayTag(v), v.Eligible, v.Reason)
-		}
+		printVerdicts(tw, res)
 		if err := tw.Flush(); err != nil {
 			return err
 		}

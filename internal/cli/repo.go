@@ -28,6 +28,7 @@ type repoOptions struct {
 	concurrency int
 	loglevel    string
 	logformat   string
+	cosignKeys  []string
 }
 
 func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
@@ -40,6 +41,7 @@ func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
 	f.StringVar(&o.confPath, "registries-conf-path", env.str(defaultRegistriesConfPath, "IMAGE_UPDATER_REGISTRIES_CONF_PATH"), "path to registries.conf (a missing file at the default path means Docker Hub only)")
 	f.StringVar(&o.loglevel, "loglevel", env.str("info", "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
 	f.StringVar(&o.logformat, "logformat", env.str("text", "IMAGE_UPDATER_LOGFORMAT"), "log format: text or json (env IMAGE_UPDATER_LOGFORMAT)")
+	f.StringArrayVar(&o.cosignKeys, "cosign-key", nil, "repo mode: PEM public key; only images with a cosign signature by one of the keys are deployed (repeatable)")
 	o.git.register(f, env)
 }
 
@@ -51,6 +53,9 @@ func (o *repoOptions) prepare(f *pflag.FlagSet, env *envSource, repoMode bool) e
 	}
 	if o.concurrency < 1 {
 		return withCode(ExitUsage, fmt.Errorf("--max-concurrent-apps %d: want at least 1", o.concurrency))
+	}
+	if !repoMode && len(o.cosignKeys) > 0 {
+		return withCode(ExitUsage, fmt.Errorf("--cosign-key applies to repo mode (--repo); in the cluster, ImageUpdater imagesVerification configures keys"))
 	}
 	if repoMode && o.namespace == "" {
 		o.namespace = "argocd"
@@ -66,6 +71,10 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 		return nil, fmt.Errorf("--repo is required")
 	}
 	logger, err := newLogger(stderr, o.loglevel, o.logformat)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := cosignVerifier(o.cosignKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +100,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	return &repomode.Runner{
 		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
-		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, Logger: logger,
+		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, Logger: logger, Verify: verifier,
 	}, nil
 }
 

@@ -15,6 +15,7 @@ type Policy struct {
 	strategy  strategy
 	filter    tagFilter
 	platforms []Platform
+	verify    Verifier // nil: every tag is deployable
 }
 
 // Result is the outcome of [Policy.Choose].
@@ -42,6 +43,10 @@ type Verdict struct {
 	// Reason explains the verdict: why the tag was filtered out, why it lost
 	// to the winner, or ReasonChosen.
 	Reason string
+	// Signature is the signature check's outcome when Settings.Verify is
+	// set: "verified: ..." or "not verified: <why>"; empty when the tag
+	// was not checked (filtered out, or ranked below the verified winner).
+	Signature string `json:"signature,omitempty"`
 }
 
 // Compile validates settings and returns the policy. Every problem is
@@ -59,7 +64,7 @@ func Compile(s Settings) (*Policy, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	return &Policy{strategy: strat, filter: filter, platforms: platforms}, nil
+	return &Policy{strategy: strat, filter: filter, platforms: platforms, verify: s.Verify}, nil
 }
 
 // Strategy returns the canonical strategy name (aliases resolved).
@@ -67,8 +72,11 @@ func (p *Policy) Strategy() string { return p.strategy.name() }
 
 // NeedsMetadata reports whether Choose will call the Metadata interface
 // (newest-build and digest do; semver and alphabetical never do, so md may
-// be nil for them).
-func (p *Policy) NeedsMetadata() bool { return p.strategy.needsMetadata() }
+// be nil for them), or when a Verifier is set.
+func (p *Policy) NeedsMetadata() bool { return p.verify != nil || p.strategy.needsMetadata() }
+
+// Verifies reports whether Choose checks the winner with a Verifier.
+func (p *Policy) Verifies() bool { return p.verify != nil }
 
 // Platforms returns the wanted platforms (the updater's own when none were
 // configured). The slice is a copy.
@@ -86,13 +94,33 @@ func (p *Policy) IsNewer(candidate, current string) (bool, error) {
 // Choose applies the tag filters and the strategy to the listed tags. It
 // calls md only for tags that passed the filters, and only when
 // NeedsMetadata is true. A metadata error fails the whole choice.
+//
+// With a Verifier, the strategy's winner must verify; one that does not is
+// ruled out and the strategy chooses again among the rest, so the best
+// verified tag wins. A verification error fails the whole choice.
 func (p *Policy) Choose(ctx context.Context, tags []string, md Metadata) (Result, error) {
 	verdicts, cands := p.filterTags(tags)
-	out, err := p.strategy.choose(ctx, chooseInput{
-		candidates: cands, all: verdicts, md: md, platforms: p.platforms,
-	})
-	if err != nil {
-		return Result{}, err
+	var out outcome
+	for {
+		var err error
+		out, err = p.strategy.choose(ctx, chooseInput{
+			candidates: cands, all: verdicts, md: md, platforms: p.platforms,
+		})
+		if err != nil {
+			return Result{}, err
+		}
+		if out.winner == nil || p.verify == nil {
+			break
+		}
+		digest, ok, err := p.verifyWinner(ctx, md, out.winner, out.digest)
+		if err != nil {
+			return Result{}, err
+		}
+		if ok {
+			out.digest = digest
+			break
+		}
+		cands = stillEligible(cands)
 	}
 	var res Result
 	if out.winner != nil {
@@ -121,6 +149,8 @@ func (p *Policy) filterTags(tags []string) ([]Verdict, []*Verdict) {
 			v.Reason = ReasonInvalidTag
 		case seen[tag]:
 			v.Reason = "duplicate in the tag list"
+		case isCosignTag(tag):
+			v.Reason = ReasonCosignTag
 		default:
 			v.Reason = p.filter.reject(tag)
 		}

@@ -29,6 +29,9 @@ type Settings struct {
 	IgnoreTags []string
 	// Platforms are os/arch[/variant] strings; empty means the updater's own.
 	Platforms []string
+	// Verify, when set, must accept a tag's image before it can be chosen
+	// (cosign signature verification); nil accepts every image.
+	Verify Verifier `json:"-"`
 }
 
 // Platform is an image platform a strategy may need to match.

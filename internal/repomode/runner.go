@@ -10,6 +10,7 @@ import (
 
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
@@ -41,6 +42,9 @@ type Runner struct {
 	Concurrency int
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// Verify, when set, must accept an image before it is deployed (the
+	// --cosign-key signature check); it applies to every image of the run.
+	Verify policy.Verifier
 }
 
 // Report is the outcome of one cycle.
@@ -127,6 +131,11 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 	}
 	if only != nil {
 		items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target) })
+	}
+	if r.Verify != nil {
+		for i := range items {
+			items[i].Target.Policy.Verify = r.Verify
+		}
 	}
 	planner := &updater.Planner{
 		Registry:    access.NewView(r.Resolver, r.Registry.NewCycle()),

@@ -80,10 +80,10 @@ func (p *Planner) decide(ctx context.Context, it Item) Decision {
 	}
 	d.Verdicts = res.Verdicts
 	if !res.Found {
-		return d.skip("no tag of %s is eligible (%d listed)", t.Image.FullName(), len(tags))
+		return noteUnverified(d.skip("no tag of %s is eligible (%d listed)", t.Image.FullName(), len(tags)), res.Verdicts)
 	}
 	d.NewTag, d.NewDigest = res.Tag, res.Digest
-	d = compare(d, pol)
+	d = noteUnverified(compare(d, pol), res.Verdicts)
 	if d.Action == ActionUpdate {
 		d.NewLabels = registryLabels{reg: p.Registry, img: t.Image, pullSecret: t.PullSecret, tag: d.NewTag, platforms: pol.Platforms()}
 	}
