@@ -1,8 +1,10 @@
-// Command gitops measures a repo-mode update cycle at scale: 200 Argo CD
+// Command gitops measures a repo-mode update cycle at scale: N Argo CD
 // Applications in one Git repository (each a Helm chart with its own image),
-// 50 of which have a newer tag in the registry. It reports wall time,
-// commits, pushes, clones, fetches and registry requests for the first and a
-// later cycle. Run: go run ./bench/gitops
+// M of which have a newer tag in the registry. It reports wall time,
+// commits, pushes, clones, fetches, bytes the Git server sent and received,
+// and registry requests for the first and later cycles. The repository is
+// served by git http-backend (smart HTTP) unless -local is given.
+// Run: go run ./bench/gitops -apps 5000 -moved 500
 package main
 
 import (
@@ -37,13 +39,15 @@ import (
 func main() {
 	apps := flag.Int("apps", 200, "applications in the repository")
 	moved := flag.Int("moved", 50, "applications whose image has a newer tag")
+	depth := flag.Int("depth", 0, "clone depth (--git-clone-depth; 0 = full history)")
+	local := flag.Bool("local", false, "open the bare repository by path instead of serving it over smart HTTP")
 	flag.Parse()
-	if err := run(context.Background(), *apps, *moved); err != nil {
+	if err := run(context.Background(), *apps, *moved, *depth, *local); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, apps, moved int) error {
+func run(ctx context.Context, apps, moved, depth int, local bool) error {
 	dir, err := os.MkdirTemp("", "imagepilot-bench-gitops-")
 	if err != nil {
 		return err
@@ -64,7 +68,7 @@ func run(ctx context.Context, apps, moved int) error {
 			tags = append(tags, "1.1.0")
 		}
 		for _, tag := range tags {
-			ref, err := name.NewTag(fmt.Sprintf("%s/bench/app-%03d:%s", host, i, tag), name.Insecure)
+			ref, err := name.NewTag(fmt.Sprintf("%s/bench/app-%04d:%s", host, i, tag), name.Insecure)
 			if err != nil {
 				return err
 			}
@@ -74,7 +78,16 @@ func run(ctx context.Context, apps, moved int) error {
 		}
 	}
 	bare := filepath.Join(dir, "gitops.git")
-	if err := seedRepository(ctx, dir, bare, host, apps); err != nil {
+	repoURL, traffic := bare, &gitTraffic{}
+	if !local {
+		url, stopGit, err := serveGit(dir, traffic)
+		if err != nil {
+			return err
+		}
+		defer stopGit()
+		repoURL = url + "/gitops.git"
+	}
+	if err := seedRepository(ctx, dir, bare, repoURL, host, apps); err != nil {
 		return err
 	}
 	conf, err := registryconf.Parse([]byte(fmt.Sprintf("registries:\n- name: bench\n  prefix: %s\n  api_url: http://%s\n", host, host)))
@@ -85,20 +98,21 @@ func run(ctx context.Context, apps, moved int) error {
 	if err != nil {
 		return err
 	}
-	mgr, err := git.NewManager(git.WithCacheDir(filepath.Join(dir, "cache")), git.WithCloneDepth(0), git.WithLogger(slog.New(slog.DiscardHandler)))
+	mgr, err := git.NewManager(git.WithCacheDir(filepath.Join(dir, "cache")), git.WithCloneDepth(depth), git.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		return err
 	}
 	r := &repomode.Runner{
-		RepoURL: bare, Git: mgr, Registry: client, Resolver: access.NewResolver(conf, nil),
+		RepoURL: repoURL, Git: mgr, Registry: client, Resolver: access.NewResolver(conf, nil),
 		Writer:      &writeback.GitWriter{Git: mgr, Layout: writeback.Layout{ControllerNamespace: "argocd"}},
 		AuthorEmail: "imagepilot@noreply.invalid", Concurrency: 10,
 	}
-	fmt.Printf("%d applications in one repository, %d with a newer tag\n\n", apps, moved)
-	fmt.Println("| cycle | wall time | images updated | commits | pushes | clones | fetches | git processes | registry requests |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	fmt.Printf("%d applications in one repository, %d with a newer tag, clone depth %d, served %s\n\n", apps, moved, depth, map[bool]string{true: "by path", false: "over smart HTTP"}[local])
+	fmt.Println("| cycle | wall time | images updated | commits | pushes | clones | fetches | git processes | bytes from / to the Git server | registry requests |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for cycle := 1; cycle <= 3; cycle++ {
 		before, reqBefore := mgr.Stats(), requests.Load()
+		sentBefore, recvBefore := traffic.sent.Load(), traffic.received.Load()
 		start := time.Now()
 		rep, err := r.RunOnce(ctx)
 		if err != nil {
@@ -109,9 +123,13 @@ func run(ctx context.Context, apps, moved int) error {
 		}
 		after := mgr.Stats()
 		updated, _, _ := rep.Counts()
-		fmt.Printf("| %d | %v | %d | %d | %d | %d | %d | %d | %d |\n", cycle, time.Since(start).Round(time.Millisecond), updated,
+		bytes := "n/a (by path)"
+		if !local {
+			bytes = fmt.Sprintf("%s / %s", kib(traffic.sent.Load()-sentBefore), kib(traffic.received.Load()-recvBefore))
+		}
+		fmt.Printf("| %d | %v | %d | %d | %d | %d | %d | %d | %s | %d |\n", cycle, time.Since(start).Round(time.Millisecond), updated,
 			after.Commits-before.Commits, after.Pushes-before.Pushes, after.Clones-before.Clones, after.Fetches-before.Fetches,
-			after.Commands-before.Commands, requests.Load()-reqBefore)
+			after.Commands-before.Commands, bytes, requests.Load()-reqBefore)
 	}
 	out, err := exec.CommandContext(ctx, "git", "--git-dir", bare, "log", "--format=%s", "main").Output()
 	if err != nil {
@@ -138,10 +156,10 @@ func startRegistry() (string, *atomic.Int64, func(), error) {
 }
 
 // seedRepository creates the bare repository with one chart and Application per app.
-func seedRepository(ctx context.Context, dir, bare, host string, apps int) error {
+func seedRepository(ctx context.Context, dir, bare, repoURL, host string, apps int) error {
 	work := filepath.Join(dir, "seed")
 	for i := 0; i < apps; i++ {
-		app := fmt.Sprintf("app-%03d", i)
+		app := fmt.Sprintf("app-%04d", i)
 		files := map[string]string{
 			"charts/" + app + "/Chart.yaml":  "apiVersion: v2\nname: " + app + "\nversion: 0.1.0\n",
 			"charts/" + app + "/values.yaml": fmt.Sprintf("image:\n  name: %s/bench/%s\n  tag: 1.0.0\n", host, app),
@@ -157,7 +175,7 @@ spec:
   project: default
   source: {repoURL: %[3]s, targetRevision: main, path: charts/%[1]s}
   destination: {server: https://kubernetes.default.svc, namespace: %[1]s}
-`, app, host, bare),
+`, app, host, repoURL),
 		}
 		for p, content := range files {
 			full := filepath.Join(work, filepath.FromSlash(p))
