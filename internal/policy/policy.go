@@ -99,12 +99,20 @@ func (p *Policy) IsNewer(candidate, current string) (bool, error) {
 // ruled out and the strategy chooses again among the rest, so the best
 // verified tag wins. A verification error fails the whole choice.
 func (p *Policy) Choose(ctx context.Context, tags []string, md Metadata) (Result, error) {
+	return p.ChooseFrom(ctx, "", tags, md)
+}
+
+// ChooseFrom is Choose for an image that runs the tag current now (empty
+// when unknown). Where the strategy ranks several tags equal (semver: the
+// same version spelt v1.2.1 and 1.2.1), the one written in current's style
+// wins, so an update keeps the way the deployment spells its tags.
+func (p *Policy) ChooseFrom(ctx context.Context, current string, tags []string, md Metadata) (Result, error) {
 	verdicts, cands := p.filterTags(tags)
 	var out outcome
 	for {
 		var err error
 		out, err = p.strategy.choose(ctx, chooseInput{
-			candidates: cands, all: verdicts, md: md, platforms: p.platforms,
+			candidates: cands, all: verdicts, md: md, platforms: p.platforms, current: current,
 		})
 		if err != nil {
 			return Result{}, err

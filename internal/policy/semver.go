@@ -31,7 +31,8 @@ func (semverStrategy) needsMetadata() bool { return false }
 
 // choose keeps tags that parse as versions and satisfy the constraint, and
 // picks the highest. Among tags of equal version (v1.2.0 and 1.2.0, or
-// differing build metadata) the lexically last tag wins.
+// differing build metadata) the deployed tag itself wins, then a tag with
+// the deployed tag's "v" prefix (or lack of it), then the lexically last.
 func (s semverStrategy) choose(_ context.Context, in chooseInput) (outcome, error) {
 	var winner *Verdict
 	var best *semver.Version
@@ -42,17 +43,28 @@ func (s semverStrategy) choose(_ context.Context, in chooseInput) (outcome, erro
 			continue
 		}
 		versions[c] = v
-		if winner == nil || semverRanksAbove(v, c.Tag, best, winner.Tag) {
+		if winner == nil || semverRanksAbove(v, c.Tag, best, winner.Tag, in.current) {
 			winner, best = c, v
 		}
 	}
 	explainLosers(in.candidates, winner, func(c *Verdict) string {
 		if versions[c].Equal(best) {
-			return fmt.Sprintf("same version as %s, which sorts later", winner.Tag)
+			return "same version as " + winner.Tag + ", " + tieReason(winner.Tag, in.current)
 		}
 		return "older than " + winner.Tag
 	})
 	return outcome{winner: winner}, nil
+}
+
+// tieReason says why winner beat a tag of the same version.
+func tieReason(winner, current string) string {
+	switch tieStyle(winner, current) {
+	case 2:
+		return "which is deployed now"
+	case 1:
+		return "which is spelt like the deployed " + current
+	}
+	return "which sorts later"
 }
 
 // admit parses c's tag and checks the constraint, ruling c out otherwise.
@@ -83,12 +95,31 @@ func parseVersion(tag string) (*semver.Version, error) {
 	return semver.NewVersion(tag)
 }
 
-// semverRanksAbove orders by version, then by tag byte order.
-func semverRanksAbove(v *semver.Version, tag string, w *semver.Version, wtag string) bool {
+// semverRanksAbove orders by version, then by closeness to the deployed
+// tag's spelling (tieStyle), then by tag byte order.
+func semverRanksAbove(v *semver.Version, tag string, w *semver.Version, wtag, current string) bool {
 	if d := v.Compare(w); d != 0 {
 		return d > 0
 	}
+	if a, b := tieStyle(tag, current), tieStyle(wtag, current); a != b {
+		return a > b
+	}
 	return tag > wtag
+}
+
+// tieStyle scores how closely tag follows the deployed tag current: 2 when
+// it is current, 1 when both have a "v" prefix or both lack one, 0
+// otherwise or when current is unknown.
+func tieStyle(tag, current string) int {
+	switch {
+	case current == "":
+		return 0
+	case tag == current:
+		return 2
+	case strings.HasPrefix(tag, "v") == strings.HasPrefix(current, "v"):
+		return 1
+	}
+	return 0
 }
 
 func (semverStrategy) isNewer(candidate, current string) (bool, error) {

@@ -174,6 +174,60 @@ func TestSemverTieIsOrderIndependent(t *testing.T) {
 	}
 }
 
+func TestSemverTieKeepsDeployedStyle(t *testing.T) {
+	tests := []struct {
+		name    string
+		current string
+		tags    []string
+		want    string
+		reason  string // of the losing tag of the same version
+	}{
+		{name: "plain after plain", current: "1.2.0", tags: []string{"v1.2.1", "1.2.1", "1.2.0"}, want: "1.2.1",
+			reason: "same version as 1.2.1, which is spelt like the deployed 1.2.0"},
+		{name: "v after v", current: "v1.2.0", tags: []string{"1.2.1", "v1.2.1", "v1.2.0"}, want: "v1.2.1",
+			reason: "same version as v1.2.1, which is spelt like the deployed v1.2.0"},
+		{name: "deployed tag wins its own tie", current: "1.2.1", tags: []string{"v1.2.1", "1.2.1"}, want: "1.2.1",
+			reason: "same version as 1.2.1, which is deployed now"},
+		{name: "unknown current sorts", current: "", tags: []string{"1.2.1", "v1.2.1"}, want: "v1.2.1",
+			reason: "same version as v1.2.1, which sorts later"},
+		{name: "higher version beats style", current: "1.2.0", tags: []string{"v1.3.0", "1.2.1"}, want: "v1.3.0"},
+		{name: "current not a version", current: "latest", tags: []string{"1.2.1", "v1.2.1"}, want: "1.2.1",
+			reason: "same version as 1.2.1, which is spelt like the deployed latest"},
+	}
+	p := mustCompile(t, Settings{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, tags := range [][]string{tt.tags, reversed(tt.tags)} {
+				res, err := p.ChooseFrom(context.Background(), tt.current, tags, nil)
+				if err != nil || res.Tag != tt.want {
+					t.Fatalf("ChooseFrom(%q, %v) = %q, %v; want %q", tt.current, tags, res.Tag, err, tt.want)
+				}
+				checkVerdictInvariants(t, tags, res)
+				if tt.reason == "" {
+					continue
+				}
+				found := false
+				for _, v := range res.Verdicts {
+					if v.Tag != tt.want && v.Reason == tt.reason {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no loser has reason %q: %+v", tt.reason, res.Verdicts)
+				}
+			}
+		})
+	}
+}
+
+func reversed(in []string) []string {
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[len(in)-1-i] = s
+	}
+	return out
+}
+
 func BenchmarkSemverChoose(b *testing.B) {
 	tags := make([]string, 0, 1000)
 	for i := range 1000 {

@@ -37,6 +37,9 @@ type chooseInput struct {
 	all       []Verdict
 	md        Metadata
 	platforms []Platform
+	// current is the tag deployed now ("" when unknown); it breaks ties
+	// between equally ranked tags in favour of its spelling.
+	current string
 }
 
 // outcome is a strategy's answer.

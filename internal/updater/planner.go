@@ -74,7 +74,7 @@ func (p *Planner) decide(ctx context.Context, it Item) Decision {
 			return d.fail(fmt.Errorf("registry metadata for %s: %w", t.Image.FullName(), err))
 		}
 	}
-	res, err := pol.Choose(ctx, tags, md)
+	res, err := pol.ChooseFrom(ctx, it.Current.Tag, tags, md)
 	if err != nil {
 		return d.fail(fmt.Errorf("choosing a tag for %s: %w", t.Image.FullName(), err))
 	}
