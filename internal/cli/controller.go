@@ -309,6 +309,7 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger, reg pr
 		Interval:        o.interval,
 		WatchNamespaces: o.watchNamespaces,
 		Concurrency:     o.common.concurrency,
+		PlanTimeout:     o.common.cycleTimeout,
 		DryRun:          o.dryRun,
 		Logger:          logger,
 	}, nil

@@ -26,9 +26,11 @@ type repoOptions struct {
 	sourceURLs  []string
 	namespace   string
 	concurrency int
-	loglevel    string
-	logformat   string
-	cosignKeys  []string
+	// cycleTimeout bounds the registry work of one cycle (0: no bound).
+	cycleTimeout time.Duration
+	loglevel     string
+	logformat    string
+	cosignKeys   []string
 }
 
 func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
@@ -38,6 +40,7 @@ func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
 	f.StringSliceVar(&o.sourceURLs, "source-url", nil, "other URLs Applications use for this repository (repeatable)")
 	f.StringVar(&o.namespace, "argocd-namespace", env.str("", "ARGOCD_NAMESPACE", "IMAGE_UPDATER_ARGOCD_NAMESPACE"), "namespace of Argo CD (env ARGOCD_NAMESPACE; default: the controller's own namespace, argocd in repo mode)")
 	f.IntVar(&o.concurrency, "max-concurrent-apps", env.number("max-concurrent-apps", "MAX_CONCURRENT_APPS", 10, 1, 100), "images checked at once (env MAX_CONCURRENT_APPS)")
+	f.DurationVar(&o.cycleTimeout, "cycle-timeout", env.duration("cycle-timeout", "IMAGEPILOT_CYCLE_TIMEOUT", 10*time.Minute), "longest a cycle may spend asking registries; images not decided by then fail with \"cycle time limit reached\" and the rest are written (0: no limit; env IMAGEPILOT_CYCLE_TIMEOUT)")
 	f.StringVar(&o.confPath, "registries-conf-path", env.str(defaultRegistriesConfPath, "IMAGE_UPDATER_REGISTRIES_CONF_PATH"), "path to registries.conf (a missing file at the default path means Docker Hub only)")
 	f.StringVar(&o.loglevel, "loglevel", env.str("info", "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
 	f.StringVar(&o.logformat, "logformat", env.str("text", "IMAGE_UPDATER_LOGFORMAT"), "log format: text or json (env IMAGE_UPDATER_LOGFORMAT)")
@@ -53,6 +56,9 @@ func (o *repoOptions) prepare(f *pflag.FlagSet, env *envSource, repoMode bool) e
 	}
 	if o.concurrency < 1 {
 		return withCode(ExitUsage, fmt.Errorf("--max-concurrent-apps %d: want at least 1", o.concurrency))
+	}
+	if o.cycleTimeout < 0 {
+		return withCode(ExitUsage, fmt.Errorf("--cycle-timeout %v: want 0 (no limit) or a positive duration", o.cycleTimeout))
 	}
 	if !repoMode && len(o.cosignKeys) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("--cosign-key applies to repo mode (--repo); in the cluster, ImageUpdater imagesVerification configures keys"))
@@ -100,7 +106,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	return &repomode.Runner{
 		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
-		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, Logger: logger, Verify: verifier,
+		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, PlanTimeout: o.cycleTimeout, Logger: logger, Verify: verifier,
 	}, nil
 }
 

@@ -63,6 +63,9 @@ type Engine struct {
 	PageSize int64
 	// Concurrency bounds images checked at once.
 	Concurrency int
+	// PlanTimeout bounds the registry work of one pass (0: none); images
+	// not decided in time fail and the others are written.
+	PlanTimeout time.Duration
 	// DryRun plans and logs without writing.
 	DryRun bool
 	// Logger receives progress; nil discards.
@@ -161,7 +164,7 @@ func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.App
 		items = append(items, updater.Item{Target: t, Current: updater.Current{Tag: dep.Tag, Digest: dep.Digest, Live: dep.Live}})
 	}
 	holdProblems := applyHolds(items, apps)
-	planner := &updater.Planner{Registry: e.cycles.view(e.Resolver), Concurrency: e.Concurrency, Logger: e.Logger}
+	planner := &updater.Planner{Registry: e.cycles.view(e.Resolver), Concurrency: e.Concurrency, Logger: e.Logger, Timeout: e.PlanTimeout}
 	out.Decisions = planner.Plan(ctx, items)
 	e.logPlanned(ctx, out.Decisions)
 	var evented map[target.AppRef]bool

@@ -40,6 +40,9 @@ type Runner struct {
 	AuthorEmail string
 	// Concurrency bounds images checked at once.
 	Concurrency int
+	// PlanTimeout bounds the registry work of one cycle (0: none); images
+	// not decided in time fail and the others are written.
+	PlanTimeout time.Duration
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 	// Verify, when set, must accept an image before it is deployed (the
@@ -141,6 +144,7 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 		Registry:    access.NewView(r.Resolver, r.Registry.NewCycle()),
 		Concurrency: r.Concurrency,
 		Logger:      r.Logger,
+		Timeout:     r.PlanTimeout,
 	}
 	rep.Decisions = planner.Plan(ctx, items)
 	rep.Decisions = r.honourRollbacks(ctx, repo, planner, rep.Decisions)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/policy"
@@ -29,7 +30,16 @@ type Planner struct {
 	Concurrency int
 	// Logger receives one line per decision; nil discards.
 	Logger *slog.Logger
+	// Timeout bounds a whole Plan call (registry work of every item); 0
+	// means no bound beyond the caller's context. When it passes, the items
+	// not decided yet fail with ErrPlanTimeout, and the ones decided keep
+	// their decisions.
+	Timeout time.Duration
 }
+
+// ErrPlanTimeout marks the decisions of items a Plan call could not finish
+// within Planner.Timeout.
+var ErrPlanTimeout = errors.New("cycle time limit reached")
 
 // Plan returns one decision per item, in the items' order.
 func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
@@ -38,19 +48,43 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 	if limit <= 0 {
 		limit = 10
 	}
+	if p.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, p.Timeout, fmt.Errorf("%w (%v)", ErrPlanTimeout, p.Timeout))
+		defer cancel()
+	}
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	for i := range items {
 		wg.Add(1)
-		sem <- struct{}{}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			// Out of time (or cancelled) before this item started.
+			out[i] = p.timedOut(ctx, Decision{Item: items[i]}.fail(context.Cause(ctx)))
+			p.log(ctx, out[i])
+			wg.Done()
+			continue
+		}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out[i] = p.decide(ctx, items[i])
+			out[i] = p.timedOut(ctx, p.decide(ctx, items[i]))
 			p.log(ctx, out[i])
 		}()
 	}
 	wg.Wait()
 	return out
+}
+
+// timedOut makes a failure caused by the plan's time limit say so: the
+// registry error it surfaced as ("context deadline exceeded") does not tell
+// the operator that the cycle ran out of time.
+func (p *Planner) timedOut(ctx context.Context, d Decision) Decision {
+	cause := context.Cause(ctx)
+	if d.Action != ActionError || !errors.Is(cause, ErrPlanTimeout) || errors.Is(d.Err, ErrPlanTimeout) {
+		return d
+	}
+	return d.fail(fmt.Errorf("%w: %w", cause, d.Err))
 }
 
 func (p *Planner) decide(ctx context.Context, it Item) Decision {

@@ -182,3 +182,57 @@ func TestNoHeadersFailsOnceWithinBound(t *testing.T) {
 		t.Errorf("%d requests sent to the stuck registry, want 1 (no retry, not asked again)", n)
 	}
 }
+
+// TestCycleTimeLimitBoundsSlowRegistries plans next to the real registry a
+// registry that stalls mid-answer, with request bounds far longer than the
+// cycle's time limit (a registry that trickles bytes never trips the stall
+// bound): the plan returns at the limit, the stuck images fail with
+// updater.ErrPlanTimeout, and the images decided before it keep their
+// updates.
+func TestCycleTimeLimitBoundsSlowRegistries(t *testing.T) {
+	reg := infra.StartRegistry(t, infra.RegistryOptions{})
+	stuck := infra.StartStallingRegistry(t)
+	ctx := ctxFor(t)
+	for i := range 2 {
+		infra.PushImage(t, reg.Repo(fmt.Sprintf("ok/app%d", i)), infra.NewImage(t, infra.ImageSpec{Created: time.Now().UTC().Truncate(time.Second)}), reg.RemoteOptions(ctx), "1.0.0", "1.2.0")
+	}
+	conf, err := registryconf.Parse(fmt.Appendf(nil, "registries:\n- name: real\n  prefix: %s\n  api_url: %s\n- name: stuck\n  prefix: %s\n  api_url: %s\n",
+		reg.Host, reg.URL, stuck.Host, stuck.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := registry.New(registry.WithRetryPolicy(testRetry), registry.WithResolver(conf.Lookup),
+		registry.WithTimeouts(time.Minute, time.Minute, 2*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var items []updater.Item
+	for _, image := range []string{reg.Host + "/ok/app0", reg.Host + "/ok/app1", stuck.Host + "/stuck/app0", stuck.Host + "/stuck/app1", stuck.Host + "/stuck/app2"} {
+		spec, err := imagespec.Parse(image)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items = append(items, updater.Item{
+			Target:  target.Target{App: target.AppRef{Name: "app"}, Image: spec},
+			Current: updater.Current{Tag: "1.0.0", Live: true},
+		})
+	}
+	const limit = 1500 * time.Millisecond
+	planner := &updater.Planner{Registry: access.NewView(access.NewResolver(conf, nil), c.NewCycle()), Concurrency: 2, Timeout: limit}
+	start := time.Now()
+	decisions := planner.Plan(ctx, items)
+	elapsed := time.Since(start)
+	for _, d := range decisions {
+		stuckImage := strings.Contains(d.Target.Image.Name, "/stuck/")
+		switch {
+		case stuckImage && (d.Action != updater.ActionError || !errors.Is(d.Err, updater.ErrPlanTimeout)):
+			t.Errorf("%s: %s %q, want the cycle time limit error", d.Target.Image.Name, d.Action, d.Reason)
+		case !stuckImage && (d.Action != updater.ActionUpdate || d.NewTag != "1.2.0"):
+			t.Errorf("%s: %s %q (%v), want update to 1.2.0", d.Target.Image.Name, d.Action, d.Reason, d.Err)
+		}
+	}
+	if elapsed > limit+2*time.Second {
+		t.Errorf("planning took %s with a cycle limit of %s", elapsed, limit)
+	}
+	t.Logf("planned %d images in %s; %d requests stalled", len(items), elapsed, stuck.Stalled())
+}
