@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/cgi"
+	"os"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 )
@@ -65,3 +67,17 @@ func serveGit(root string, t *gitTraffic) (string, func(), error) {
 
 // kib formats a byte count in KiB.
 func kib(n int64) string { return fmt.Sprintf("%.1f KiB", float64(n)/1024) }
+
+// startProfile starts a CPU profile written to path; the returned function
+// stops it.
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}

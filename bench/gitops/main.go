@@ -41,13 +41,14 @@ func main() {
 	moved := flag.Int("moved", 50, "applications whose image has a newer tag")
 	depth := flag.Int("depth", 0, "clone depth (--git-clone-depth; 0 = full history)")
 	local := flag.Bool("local", false, "open the bare repository by path instead of serving it over smart HTTP")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of cycles 2 and 3 (the steady state) to this file")
 	flag.Parse()
-	if err := run(context.Background(), *apps, *moved, *depth, *local); err != nil {
+	if err := run(context.Background(), *apps, *moved, *depth, *local, *profile); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(ctx context.Context, apps, moved, depth int, local bool) error {
+func run(ctx context.Context, apps, moved, depth int, local bool, profile string) error {
 	dir, err := os.MkdirTemp("", "imagepilot-bench-gitops-")
 	if err != nil {
 		return err
@@ -111,6 +112,13 @@ func run(ctx context.Context, apps, moved, depth int, local bool) error {
 	fmt.Println("| cycle | wall time | images updated | commits | pushes | clones | fetches | git processes | bytes from / to the Git server | registry requests |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for cycle := 1; cycle <= 3; cycle++ {
+		if cycle == 2 && profile != "" {
+			stop, err := startProfile(profile)
+			if err != nil {
+				return err
+			}
+			defer stop()
+		}
 		before, reqBefore := mgr.Stats(), requests.Load()
 		sentBefore, recvBefore := traffic.sent.Load(), traffic.received.Load()
 		start := time.Now()
