@@ -298,6 +298,7 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger, reg pr
 		return nil, err
 	}
 	gw.Layout = writeback.Layout{ControllerNamespace: o.common.namespace}
+	gw.PullRequests = rc.metrics
 	return &controller.Engine{
 		Client:          direct,
 		Direct:          direct,
