@@ -47,7 +47,9 @@ type PR struct {
 
 // Server is a fake forge API for one repository.
 type Server struct {
-	*httptest.Server
+	// URL is where the fake is served (scheme://host:port), set by New or
+	// by the caller of NewHandler; web URLs of requests start with it.
+	URL string
 	// Kind is GitHub, GitLab or Gitea.
 	Kind string
 	// Prefix is the API's path prefix: "/api/v3" (GitHub Enterprise),
@@ -74,9 +76,21 @@ type Server struct {
 	t        testing.TB
 }
 
-// New starts a fake of kind for project, accepting token. The prefix is
-// the kind's usual one (GitHub: /api/v3, as GitHub Enterprise serves it).
+// New starts a fake of kind for project, accepting token, on a server of
+// its own. The prefix is the kind's usual one (GitHub: /api/v3, as GitHub
+// Enterprise serves it).
 func New(t testing.TB, kind, project, token string) *Server {
+	t.Helper()
+	s := NewHandler(t, kind, project, token)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+// NewHandler makes a fake without a server, to mount next to something
+// else (a git server, as a GitHub Enterprise host serves both); set URL.
+func NewHandler(t testing.TB, kind, project, token string) *Server {
 	t.Helper()
 	s := &Server{Kind: kind, Project: project, Token: token, PageSize: 2, fail: map[string]int{}, t: t,
 		Labels: map[string]int64{}}
@@ -90,8 +104,6 @@ func New(t testing.TB, kind, project, token string) *Server {
 	default:
 		t.Fatalf("forgetest: unknown kind %q", kind)
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
 	return s
 }
 
@@ -231,7 +243,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP answers one API request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, r.Method+" "+r.URL.RequestURI())
