@@ -2,6 +2,10 @@ package forge
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -310,5 +314,77 @@ func TestRedact(t *testing.T) {
 	}
 	if got := redactUserinfo("https://u:p@h/x"); got != "https://redacted@h/x" {
 		t.Fatalf("redactUserinfo %q", got)
+	}
+}
+
+func TestGitHubAppTokens(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	srv := forgetest.New(t, forgetest.GitHub, "team/app", "ghs_installation")
+	srv.AppID, srv.AppInstallationID, srv.AppKey = 42, 7, &key.PublicKey
+	app, ok, err := ParseGitHubApp(map[string][]byte{"githubAppID": []byte("42"), "githubAppInstallationID": []byte("7"),
+		"githubAppPrivateKey": pemKey, "githubAppEnterpriseBaseUrl": []byte(srv.URL + "/api/v3")})
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	var tokens AppTokens
+	for range 3 {
+		tok, err := tokens.Token(context.Background(), app, "https://ghe.example.com/team/app.git")
+		if err != nil || tok != "ghs_installation" {
+			t.Fatalf("token %q, %v", tok, err)
+		}
+	}
+	if n := srv.Exchanges(); n != 1 {
+		t.Fatalf("%d exchanges, want 1 (the token is reused until it expires)", n)
+	}
+	// The installation token works for the API.
+	p, err := New(Config{Provider: GitHub, RepoURL: srv.URL + "/team/app.git", Token: "ghs_installation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.ListOpen(context.Background(), "main", "x"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Another key: refused, the error names the status and no key material.
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	bad := app
+	bad.PrivateKey = pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(other)})
+	_, err = tokens.Token(context.Background(), bad, "https://ghe.example.com/team/app.git")
+	if StatusOf(err) != http.StatusUnauthorized || strings.Contains(err.Error(), "PRIVATE KEY") {
+		t.Fatalf("wrong key: %v", err)
+	}
+	bad.PrivateKey = []byte("-----BEGIN RSA PRIVATE KEY-----\nnot a key\n-----END RSA PRIVATE KEY-----\n")
+	if _, err = tokens.Token(context.Background(), bad, "https://ghe.example.com/team/app.git"); !errors.Is(err, ErrConfig) || strings.Contains(err.Error(), "not a key") {
+		t.Fatalf("malformed key: %v", err)
+	}
+}
+
+func TestParseGitHubApp(t *testing.T) {
+	for name, tc := range map[string]struct {
+		data    map[string]string
+		ok      bool
+		wantErr string
+	}{
+		"none":             {data: map[string]string{"password": "x"}},
+		"complete":         {data: map[string]string{"githubAppID": "1", "githubAppInstallationID": "2", "githubAppPrivateKey": "k"}, ok: true},
+		"bad id":           {data: map[string]string{"githubAppID": "one", "githubAppInstallationID": "2", "githubAppPrivateKey": "k"}, ok: true, wantErr: "githubAppID"},
+		"no installation":  {data: map[string]string{"githubAppID": "1", "githubAppPrivateKey": "k"}, ok: true, wantErr: "githubAppInstallationID"},
+		"no key":           {data: map[string]string{"githubAppID": "1", "githubAppInstallationID": "2"}, ok: true, wantErr: "githubAppPrivateKey"},
+		"negative install": {data: map[string]string{"githubAppID": "1", "githubAppInstallationID": "-2", "githubAppPrivateKey": "k"}, ok: true, wantErr: "githubAppInstallationID"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			data := map[string][]byte{}
+			for k, v := range tc.data {
+				data[k] = []byte(v)
+			}
+			app, ok, err := ParseGitHubApp(data)
+			if ok != tc.ok || (err != nil) != (tc.wantErr != "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Fatalf("ParseGitHubApp = %+v, %v, %v", app, ok, err)
+			}
+		})
 	}
 }

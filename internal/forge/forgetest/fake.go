@@ -12,6 +12,7 @@ package forgetest
 
 import (
 	"bytes"
+	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -24,6 +25,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v4"
 )
 
 // Kinds of fake.
@@ -67,6 +71,13 @@ type Server struct {
 	BareRepo string
 	// Labels are the repository's labels (Gitea needs them by ID).
 	Labels map[string]int64
+	// AppID, AppInstallationID and AppKey, when set (GitHub), make the
+	// fake exchange a JWT signed by AppKey for AppID at
+	// POST /app/installations/{AppInstallationID}/access_tokens for an
+	// installation token: Token.
+	AppID, AppInstallationID int64
+	AppKey                   *rsa.PublicKey
+	exchanges                int
 
 	mu       sync.Mutex
 	prs      []*PR
@@ -248,6 +259,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, r.Method+" "+r.URL.RequestURI())
+	if s.Kind == GitHub && s.AppKey != nil && r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, s.Prefix+"/app/installations/") {
+		s.exchange(w, r)
+		return
+	}
 	if !s.authorized(r) {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "Bad credentials"})
 		return
@@ -280,6 +295,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case Gitea:
 		s.serveGitea(w, r, rest, body)
 	}
+}
+
+// Exchanges counts installation tokens handed out.
+func (s *Server) Exchanges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.exchanges
+}
+
+// exchange answers GitHub's "create an installation access token" for an
+// App JWT (RS256, iss = the App ID) as GitHub documents it.
+func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != fmt.Sprintf("%s/app/installations/%d/access_tokens", s.Prefix, s.AppInstallationID) {
+		writeJSON(w, http.StatusNotFound, map[string]any{"message": "Not Found"})
+		return
+	}
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	claims := jwt.RegisteredClaims{}
+	tok, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) {
+		if t.Method != jwt.SigningMethodRS256 {
+			return nil, fmt.Errorf("unexpected method %v", t.Header["alg"])
+		}
+		return s.AppKey, nil
+	})
+	if !ok || err != nil || !tok.Valid || claims.Issuer != strconv.FormatInt(s.AppID, 10) {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"message": "A JSON web token could not be decoded"})
+		return
+	}
+	if s.failed(w, "exchange") {
+		return
+	}
+	s.exchanges++
+	writeJSON(w, http.StatusCreated, map[string]any{"token": s.Token, "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
 }
 
 func (s *Server) failed(w http.ResponseWriter, op string) bool {
