@@ -6,6 +6,10 @@ package controller_test
 // same bare repository, at the apiURL the ImageUpdater names.
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -106,5 +110,58 @@ func TestControllerPullRequests(t *testing.T) {
 	}
 	if infra.GitRun(t, bare, "for-each-ref", "--format=%(refname)") != branches || len(fake.PRs()) != 2 {
 		t.Fatal("ssh-only credentials pushed or opened a request")
+	}
+}
+
+// TestControllerPullRequestWithGitHubApp: the repository secret holds a
+// GitHub App; its installation token (exchanged with the App's JWT at the
+// API derived from the repository URL, GitHub Enterprise style) pushes the
+// head branch over HTTPS and opens the request.
+func TestControllerPullRequestWithGitHubApp(t *testing.T) {
+	g := scSetupGit(t, map[string]string{"x": "x\n"})
+	web := g.push(t, "team/web", "1.0.0", "1.4.0")
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := forgetest.NewHandler(t, forgetest.GitHub, "team/gitops", "ghs_installation_token")
+	fake.AppID, fake.AppInstallationID, fake.AppKey = 1234, 5678, &key.PublicKey
+	srv := infra.StartGitHTTP(t, infra.GitHTTPOptions{Username: "x-access-token", Password: "ghs_installation_token", API: fake})
+	fake.URL = srv.URL
+	bare := srv.RepoPath("team/gitops.git")
+	fake.BareRepo = bare
+	infra.GitBareRepoFromFiles(t, bare, "main", map[string]string{
+		"overlays/prod/deployment.yaml":    "kind: Deployment\n",
+		"overlays/prod/kustomization.yaml": strings.Replace(scKustomization, "%s", web, 1),
+	})
+	appSecret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: g.ns, Name: "gh-app"}, StringData: map[string]string{
+		"githubAppID": "1234", "githubAppInstallationID": "5678",
+		"githubAppPrivateKey": string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})),
+	}}
+	if err := g.kube.Client.Create(t.Context(), appSecret); err != nil {
+		t.Fatal(err)
+	}
+	g.createApp(t, infra.KubeApplication(g.ns, "web-app", argocd.ApplicationSource{RepoURL: srv.RepoURL("team/gitops.git"), Path: "overlays/prod", TargetRevision: "main",
+		Kustomize: &argocd.ApplicationSourceKustomize{}}, argocd.SourceTypeKustomize, web+":1.0.0"))
+	iu := g.createIU(t, g.ns, "web-app", v1alpha1.ImageUpdaterSpec{
+		WriteBackConfig: &v1alpha1.WriteBackConfig{Method: "git:secret:" + g.ns + "/gh-app", GitConfig: &v1alpha1.GitConfig{
+			WriteBackTarget: "kustomization", PullRequest: &v1alpha1.PullRequest{GitHub: &v1alpha1.GitHubPullRequest{}}}},
+		ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "web-app", Images: []v1alpha1.ImageConfig{{Alias: "web", ImageName: web,
+			ManifestTargets: &v1alpha1.ManifestTarget{Kustomize: &v1alpha1.KustomizeTarget{Name: "web"}}}}}},
+	})
+	main := infra.GitRun(t, bare, "rev-parse", "main")
+	out := g.reconcile(t, iu)
+	if _, _, errored := out.Counts(); errored != 0 {
+		t.Fatalf("errors: %+v %+v", out.Problems, out.Git)
+	}
+	open := fake.Open()
+	if len(open) != 1 || fake.Exchanges() == 0 || infra.GitRun(t, bare, "rev-parse", "main") != main {
+		t.Fatalf("requests %+v, exchanges %d", fake.PRs(), fake.Exchanges())
+	}
+	if !strings.Contains(infra.GitRun(t, bare, "show", open[0].Head+":overlays/prod/kustomization.yaml"), "newTag: 1.4.0") {
+		t.Fatal("head branch lacks the change")
+	}
+	if strings.Contains(g.logs.String(), "ghs_installation_token") || strings.Contains(g.logs.String(), "PRIVATE KEY") {
+		t.Fatal("the log carries the token or the key")
 	}
 }
