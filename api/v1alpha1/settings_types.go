@@ -85,9 +85,9 @@ type GitConfig struct {
 // PullRequest chooses the forge on which a change is proposed. Exactly one
 // forge must be given.
 //
-// +kubebuilder:validation:XValidation:rule="(has(self.github) ? 1 : 0) + (has(self.gitlab) ? 1 : 0) == 1",message="Exactly one of github or gitlab must be set"
+// +kubebuilder:validation:XValidation:rule="(has(self.github) ? 1 : 0) + (has(self.gitlab) ? 1 : 0) + (has(self.gitea) ? 1 : 0) == 1",message="Exactly one of github, gitlab or gitea must be set"
 type PullRequest struct {
-	// GitHub proposes changes as GitHub pull requests.
+	// GitHub proposes changes as GitHub (or GitHub Enterprise) pull requests.
 	// +optional
 	GitHub *GitHubPullRequest `json:"github,omitempty"`
 
@@ -95,9 +95,12 @@ type PullRequest struct {
 	// +optional
 	GitLab *GitLabPullRequest `json:"gitlab,omitempty"`
 
+	// Gitea proposes changes as Gitea or Forgejo pull requests
+	// (an imagepilot extension; upstream has no such provider).
+	// +optional
+	Gitea *GiteaPullRequest `json:"gitea,omitempty"`
+
 	// Labels are put on the pull or merge request when it is created.
-	// Pull requests are not supported yet: an application whose effective
-	// write-back configuration has a pullRequest block is not updated.
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=100
@@ -106,11 +109,34 @@ type PullRequest struct {
 	Labels []string `json:"labels,omitempty"`
 }
 
-// GitHubPullRequest holds GitHub pull request options. It has none yet.
-type GitHubPullRequest struct{}
+// GitHubPullRequest holds GitHub pull request options.
+type GitHubPullRequest struct {
+	// APIURL overrides the API base URL derived from the repository URL
+	// (https://api.github.com for github.com, scheme://host/api/v3 for
+	// any other host, as GitHub Enterprise Server serves it). An
+	// imagepilot extension.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^https?://`
+	APIURL string `json:"apiURL,omitempty"`
+}
 
-// GitLabPullRequest holds GitLab merge request options. It has none yet.
-type GitLabPullRequest struct{}
+// GitLabPullRequest holds GitLab merge request options.
+type GitLabPullRequest struct {
+	// APIURL overrides the API base URL derived from the repository URL
+	// (scheme://host; the client adds /api/v4). An imagepilot extension.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^https?://`
+	APIURL string `json:"apiURL,omitempty"`
+}
+
+// GiteaPullRequest holds Gitea and Forgejo pull request options.
+type GiteaPullRequest struct {
+	// APIURL overrides the server URL derived from the repository URL
+	// (scheme://host; the client adds /api/v1).
+	// +optional
+	// +kubebuilder:validation:Pattern=`^https?://`
+	APIURL string `json:"apiURL,omitempty"`
+}
 
 // ImagesVerification is a signature verification policy. Blocks at the
 // object, application reference and image level merge field by field, the

@@ -19,6 +19,7 @@ import (
 	crmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/imagepilot/imagepilot/internal/controller"
+	"github.com/imagepilot/imagepilot/internal/forge"
 	"github.com/imagepilot/imagepilot/internal/kube"
 	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/writeback"
@@ -293,11 +294,12 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
-	gw, err := o.common.git.writer(gitMgr, &kube.GitCredentials{Reader: direct, Namespace: o.common.namespace}, logger, o.dryRun)
+	gw, err := o.common.git.writer(gitMgr, &kube.GitCredentials{Reader: direct, Namespace: o.common.namespace, Apps: &forge.AppTokens{}}, logger, o.dryRun)
 	if err != nil {
 		return nil, err
 	}
 	gw.Layout = writeback.Layout{ControllerNamespace: o.common.namespace}
+	gw.PullRequests = rc.metrics
 	return &controller.Engine{
 		Client:          direct,
 		Direct:          direct,

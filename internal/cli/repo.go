@@ -103,6 +103,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 		return nil, err
 	}
 	w.Layout = writeback.NewLayout(o.namespace)
+	w.PullRequests = rc.metrics
 	return &repomode.Runner{
 		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
@@ -333,6 +334,8 @@ func printReport(w io.Writer, rep repomode.Report, diffs bool) {
 		switch {
 		case g.Err != nil:
 			fmt.Fprintf(w, "\n%s (%s): FAILED: %v\n", g.RepoURL, g.Branch, g.Err)
+		case g.PullRequest != nil:
+			fmt.Fprintf(w, "\n%s (%s): %s\n", g.RepoURL, g.Base, g.PullRequest.Summary())
 		case g.Commit != "":
 			fmt.Fprintf(w, "\n%s (%s): committed %s (%d push attempt(s))\n", g.RepoURL, g.Branch, shortSHA(g.Commit), g.Attempts)
 		default:

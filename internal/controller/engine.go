@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -275,16 +276,24 @@ func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Applicat
 			written[r.App] = append(written[r.App], r.Applied...)
 		}
 	}
+	proposed := map[target.AppRef]string{}
 	for _, g := range o.Git {
 		if g.Err == nil && g.Pushed {
 			for _, d := range g.Applied {
 				written[d.Target.App] = append(written[d.Target.App], d)
+				if g.PullRequest != nil && g.PullRequest.URL != "" {
+					proposed[d.Target.App] = g.PullRequest.URL
+				}
 			}
 		}
 	}
 	for ref, ds := range written {
 		if app := apps[ref]; app != nil && !done[ref] {
-			e.Events(app, eventMessage(ds))
+			msg := eventMessage(ds)
+			if u := proposed[ref]; u != "" {
+				msg = fmt.Sprintf("Proposed %d image update(s) in pull request %s:%s", len(ds), u, strings.TrimPrefix(msg, fmt.Sprintf("Successfully updated %d image(s):", len(ds))))
+			}
+			e.Events(app, msg)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
 // maxRecentUpdates bounds status.recentUpdates.
@@ -72,18 +73,37 @@ func (e *Engine) patchFailed(ctx context.Context, iu *v1alpha1.ImageUpdater, cau
 // recentUpdates groups the written updates by alias, image and version.
 func recentUpdates(o Outcome, now metav1.Time) []v1alpha1.RecentUpdate {
 	failed := o.failedApps()
+	// Pull request writes: an application whose request was already open,
+	// or whose base already had the change, was not written this pass; one
+	// whose request was opened carries its URL.
+	prs := map[target.AppRef]*writeback.PullRequestResult{}
+	for _, g := range o.Git {
+		if g.Err == nil && g.PullRequest != nil {
+			for _, d := range g.Applied {
+				prs[d.Target.App] = g.PullRequest
+			}
+		}
+	}
 	index := map[string]int{}
 	var out []v1alpha1.RecentUpdate
 	for _, d := range o.Decisions {
 		if d.Action != updater.ActionUpdate || failed[d.Target.App.String()] {
 			continue
 		}
+		pr := prs[d.Target.App]
+		if pr != nil && pr.State != writeback.PRStateOpened {
+			continue
+		}
+		msg := d.Reason
+		if pr != nil {
+			msg = strings.TrimSpace("pull request " + pr.URL + " opened. " + d.Reason)
+		}
 		k := d.Target.Image.Alias + "\x00" + d.Target.Image.Name + "\x00" + d.NewValue()
 		i, ok := index[k]
 		if !ok {
 			i = len(out)
 			index[k] = i
-			out = append(out, v1alpha1.RecentUpdate{Alias: d.Target.Image.Alias, Image: d.Target.Image.Name, NewVersion: d.NewValue(), UpdatedAt: now, Message: d.Reason})
+			out = append(out, v1alpha1.RecentUpdate{Alias: d.Target.Image.Alias, Image: d.Target.Image.Name, NewVersion: d.NewValue(), UpdatedAt: now, Message: msg})
 		}
 		out[i].ApplicationsUpdated++
 	}

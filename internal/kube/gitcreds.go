@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/imagepilot/imagepilot/internal/forge"
 	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
@@ -42,6 +43,11 @@ type GitCredentials struct {
 	// Namespace is Argo CD's namespace: where repository secrets and
 	// ConfigMaps live, and the default namespace of "secret:name".
 	Namespace string
+	// Apps exchanges GitHub App credentials (githubAppID,
+	// githubAppInstallationID, githubAppPrivateKey,
+	// githubAppEnterpriseBaseUrl) for installation tokens and keeps them
+	// until they expire; nil exchanges on every call.
+	Apps *forge.AppTokens
 }
 
 var _ writeback.CredentialResolver = (*GitCredentials)(nil)
@@ -67,6 +73,23 @@ func (g *GitCredentials) GitCredentials(ctx context.Context, repoURL, ref string
 	creds := credentialsFrom(data)
 	if err := g.addTrust(ctx, repoURL, &creds); err != nil {
 		return git.Credentials{}, err
+	}
+	app, ok, err := forge.ParseGitHubApp(data)
+	if err != nil {
+		return git.Credentials{}, fmt.Errorf("git credentials for %s: %w", git.RedactURL(repoURL), err)
+	}
+	if ok {
+		// The installation token authenticates git over HTTPS (user
+		// x-access-token, as GitHub documents) and the pull request API.
+		apps := g.Apps
+		if apps == nil {
+			apps = &forge.AppTokens{}
+		}
+		tok, err := apps.Token(ctx, app, repoURL)
+		if err != nil {
+			return git.Credentials{}, fmt.Errorf("git credentials for %s: %w", git.RedactURL(repoURL), err)
+		}
+		creds.Username, creds.Password = "x-access-token", tok
 	}
 	return creds, nil
 }

@@ -42,6 +42,9 @@ type Metrics struct {
 	// ImagesWatchedGauge is imagepilot_images_watched, the same value as
 	// ImagesWatched under a gauge's name.
 	ImagesWatchedGauge *prometheus.GaugeVec
+	// PullRequests is imagepilot_pull_requests_total: pull requests
+	// opened, closed (superseded) and failed, by provider.
+	PullRequests *prometheus.CounterVec
 }
 
 // crLabels are the labels upstream v1 puts on its per-ImageUpdater metrics.
@@ -87,6 +90,10 @@ func New(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "imagepilot_images_watched",
 			Help: "Images currently considered for update by an ImageUpdater object (argocd_image_updater_images_watched_total under a gauge's name).",
 		}, crLabels),
+		PullRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "imagepilot_pull_requests_total",
+			Help: "Pull (merge) requests by provider (github, gitlab, gitea) and outcome: opened, closed (superseded by a newer one) or failed (an API call failed).",
+		}, []string{"provider", "outcome"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -103,7 +110,7 @@ func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		m.ApplicationsWatched, m.ImagesWatched, m.ImagesUpdated, m.ImagesErrors,
 		m.RegistryRequests, m.RegistryRequestsFailed, m.RegistryRequestsByKind,
-		m.ApplicationsWatchedGauge, m.ImagesWatchedGauge,
+		m.ApplicationsWatchedGauge, m.ImagesWatchedGauge, m.PullRequests,
 	}
 }
 
@@ -122,6 +129,15 @@ func (m *Metrics) RegistryRequest(registry, kind string, code int) {
 		m.RegistryRequestsFailed.WithLabelValues(registry).Inc()
 	}
 	m.RegistryRequestsByKind.WithLabelValues(registry, kind, label).Inc()
+}
+
+// PullRequest counts one pull request outcome (opened, closed, failed) of a
+// provider. A nil *Metrics records nothing.
+func (m *Metrics) PullRequest(provider, outcome string) {
+	if m == nil {
+		return
+	}
+	m.PullRequests.WithLabelValues(provider, outcome).Inc()
 }
 
 // SetApplicationsWatched sets how many applications the ImageUpdater object

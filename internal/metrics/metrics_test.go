@@ -106,6 +106,25 @@ func TestNilMetricsIsSafe(t *testing.T) {
 	var m *Metrics
 	m.RegistryRequest("r", KindTags, 200)
 	m.SetImagesWatched("a", "b", 1)
+	m.PullRequest("github", "opened")
+}
+
+func TestPullRequestCounts(t *testing.T) {
+	m, err := New(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.PullRequest("github", "opened")
+	m.PullRequest("github", "opened")
+	m.PullRequest("gitea", "failed")
+	for _, tc := range []struct {
+		provider, outcome string
+		want              float64
+	}{{"github", "opened", 2}, {"gitea", "failed", 1}, {"gitlab", "closed", 0}} {
+		if got := testutil.ToFloat64(m.PullRequests.WithLabelValues(tc.provider, tc.outcome)); got != tc.want {
+			t.Errorf("%s/%s = %v, want %v", tc.provider, tc.outcome, got, tc.want)
+		}
+	}
 }
 
 func TestNewTwiceOnOneRegistryFails(t *testing.T) {

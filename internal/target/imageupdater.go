@@ -266,6 +266,11 @@ func writeBackFor(spec *v1alpha1.ImageUpdaterSpec, ref *v1alpha1.ApplicationRef,
 		}
 		return WriteBack{}, fmt.Errorf("%s: %w", field, err)
 	}
+	pr, err := pullRequestFor(spec, ref, refPath, cfg, wb)
+	if err != nil {
+		return WriteBack{}, err
+	}
+	wb.PullRequest = pr
 	return wb, nil
 }
 

@@ -116,6 +116,28 @@ type WriteBack struct {
 	Branch string
 	// Repository overrides the source's repoURL.
 	Repository string
+	// PullRequest, when set, proposes the change as a pull (merge) request
+	// instead of pushing to Branch, which is then the request's base.
+	PullRequest *PullRequest
+}
+
+// Pull request providers.
+const (
+	ProviderGitHub = "github"
+	ProviderGitLab = "gitlab"
+	ProviderGitea  = "gitea"
+)
+
+// PullRequest says on which forge a change is proposed.
+type PullRequest struct {
+	// Provider is ProviderGitHub, ProviderGitLab or ProviderGitea.
+	Provider string
+	// APIURL overrides the API base URL derived from the repository URL.
+	APIURL string
+	// Labels are put on the request when it is opened.
+	Labels []string
+	// Field names the pullRequest block the setting came from, for errors.
+	Field string
 }
 
 // ParseMethod parses a write-back-method value.

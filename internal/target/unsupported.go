@@ -8,9 +8,8 @@ import (
 )
 
 // ErrUnsupported marks a setting imagepilot accepts but cannot honour yet
-// (pull requests, signature verification). An application with such a
-// setting is not updated: honouring the rest would push where the user
-// asked for a review, or deploy images nobody verified.
+// (signature verification). An application with such a setting is not
+// updated: honouring the rest would deploy images nobody verified.
 var ErrUnsupported = errors.New("unsupported setting")
 
 // unsupported returns one error per setting of applicationRefs[refIndex]
@@ -36,9 +35,6 @@ func unsupported(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app AppRef) []er
 		}
 		return errs
 	}
-	if field := pullRequestField(spec, ref, refPath); field != "" {
-		fail(field, "pull requests")
-	}
 	if len(ref.Images) == 0 {
 		if spec.VerificationFor(ref, nil).IsEnabled() {
 			fail(verificationField(ref, nil, refPath, ""), "signature verification policies")
@@ -52,18 +48,6 @@ func unsupported(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app AppRef) []er
 		}
 	}
 	return errs
-}
-
-// pullRequestField names the pullRequest block that applies to ref, or "".
-func pullRequestField(spec *v1alpha1.ImageUpdaterSpec, ref *v1alpha1.ApplicationRef, refPath string) string {
-	const field = ".writeBackConfig.gitConfig.pullRequest"
-	if c := ref.WriteBackConfig; c != nil && c.GitConfig != nil && c.GitConfig.PullRequest != nil {
-		return refPath + field
-	}
-	if c := spec.WriteBackConfig; c != nil && c.GitConfig != nil && c.GitConfig.PullRequest != nil {
-		return "spec" + field
-	}
-	return ""
 }
 
 // verificationField names the most specific imagesVerification block that

@@ -30,12 +30,14 @@ func TestTargetsForLeavesBrokenOrUnsupportedSelectionAlone(t *testing.T) {
 	}{
 		"plain": {spec: v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}}},
 		"global pull request": {
-			spec:    v1alpha1.ImageUpdaterSpec{WriteBackConfig: pr, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}},
-			wantErr: ErrUnsupported, wantField: "spec.writeBackConfig.gitConfig.pullRequest",
+			spec: v1alpha1.ImageUpdaterSpec{WriteBackConfig: pr, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}},
 		},
 		"ref pull request": {
-			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", WriteBackConfig: pr, Images: images()}}},
-			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].writeBackConfig.gitConfig.pullRequest",
+			spec: v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", WriteBackConfig: pr, Images: images()}}},
+		},
+		"pull request without a provider": {
+			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", WriteBackConfig: &v1alpha1.WriteBackConfig{Method: "git", GitConfig: &v1alpha1.GitConfig{PullRequest: &v1alpha1.PullRequest{}}}, Images: images()}}},
+			wantErr: ErrConfig, wantField: "spec.applicationRefs[0].writeBackConfig.gitConfig.pullRequest",
 		},
 		"global verification": {
 			spec:    v1alpha1.ImageUpdaterSpec{ImagesVerification: on, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}},

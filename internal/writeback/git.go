@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"time"
 
 	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/policy"
@@ -55,6 +56,15 @@ type GitWriter struct {
 	// application spells it, which the write-branch template's TargetKey
 	// is computed from.
 	Repository string
+	// Forge builds the pull request provider of targets that ask for pull
+	// requests (forge.New when nil).
+	Forge ForgeFactory
+	// ForgeTimeout bounds each forge API request (forge.DefaultTimeout
+	// when zero).
+	ForgeTimeout time.Duration
+	// PullRequests, when set, counts pull requests opened, closed and
+	// failed per provider.
+	PullRequests PullRequestCounter
 }
 
 // GroupResult is the outcome for one repository and branch.
@@ -76,6 +86,12 @@ type GroupResult struct {
 	Diff string
 	// Err is set when the group failed as a whole.
 	Err error
+	// PullRequest is set for a pull request write: what was proposed.
+	// Branch is then the request's head branch and Base its base.
+	PullRequest *PullRequestResult
+	// Warnings are problems that did not fail the group (pull request
+	// labels not set, a superseded request not closed).
+	Warnings []string
 }
 
 // FailedApps names the applications whose changes are in a failed group:
@@ -133,6 +149,8 @@ func repoKeyOf(t target.Target) repoKey {
 type branchGroup struct {
 	base, branch string
 	decisions    []updater.Decision
+	// pr is set for a pull request group (branch is then its head).
+	pr *prTarget
 }
 
 func (w *GitWriter) applyRepo(ctx context.Context, k repoKey, decisions []updater.Decision) []GroupResult {
@@ -159,7 +177,17 @@ func (w *GitWriter) applyRepo(ctx context.Context, k repoKey, decisions []update
 		w.logResult(ctx, r)
 	}
 	results := failed
+	keep := prKeep{}
 	for _, g := range groups {
+		if g.pr != nil {
+			keep.add(g.base, g.pr.targetKey, g.branch)
+		}
+	}
+	for _, g := range groups {
+		if g.pr != nil {
+			results = append(results, w.proposeGroup(ctx, repo, creds, g, keep)...)
+			continue
+		}
 		results = append(results, w.commitGroup(ctx, repo, g)...)
 	}
 	return results
@@ -194,6 +222,13 @@ func (w *GitWriter) branchGroups(ctx context.Context, repo *git.Repo, decisions 
 			return nil, nil, err
 		}
 		branch := base
+		var pr *prTarget
+		if t.WriteBack.PullRequest != nil {
+			// The head branch is always upstream's; the setting's base is
+			// a plain branch (checked when the settings were read).
+			tmpl = PullRequestBranchTemplate
+			pr = &prTarget{settings: t.WriteBack.PullRequest, targetKey: w.Layout.TargetKey(t), apiRepoURL: forgeURL(repo.URL(), t)}
+		}
 		if tmpl != "" {
 			if branch, err = RenderBranch(tmpl, branchData(t, w.Layout, app)); err != nil {
 				failed = append(failed, GroupResult{RepoURL: repo.URL(), Branch: t.WriteBack.Branch, Base: base, Applied: app,
@@ -206,7 +241,7 @@ func (w *GitWriter) branchGroups(ctx context.Context, repo *git.Repo, decisions 
 		if !ok {
 			i = len(groups)
 			index[key] = i
-			groups = append(groups, branchGroup{base: base, branch: branch})
+			groups = append(groups, branchGroup{base: base, branch: branch, pr: pr})
 		}
 		groups[i].decisions = append(groups[i].decisions, app...)
 	}
@@ -300,7 +335,7 @@ func (w *GitWriter) results(ctx context.Context, ed *groupEditor, res GroupResul
 		res.Changes = changesOf(res.Applied, w.Layout)
 	}
 	var out []GroupResult
-	if res.Err != nil || len(res.Applied) > 0 || len(res.Conflicts) > 0 {
+	if res.Err != nil || len(res.Applied) > 0 || len(res.Conflicts) > 0 || res.PullRequest != nil {
 		w.logResult(ctx, res)
 		out = append(out, res)
 	}
@@ -346,6 +381,15 @@ func (w *GitWriter) logResult(ctx context.Context, r GroupResult) {
 	if r.Err != nil {
 		w.Logger.ErrorContext(ctx, "git write-back failed", "repository", git.RedactURL(r.RepoURL), "branch", r.Branch,
 			"applications", appNames(r.Applied), "error", r.Err)
+		return
+	}
+	for _, warn := range r.Warnings {
+		w.Logger.WarnContext(ctx, "git write-back warning", "repository", git.RedactURL(r.RepoURL), "branch", r.Branch, "warning", warn)
+	}
+	if p := r.PullRequest; p != nil {
+		w.Logger.InfoContext(ctx, "git write-back pull request: "+p.Summary(), "repository", git.RedactURL(r.RepoURL), "provider", p.Provider,
+			"head", p.Head, "base", p.Base, "state", p.State, "number", p.Number, "url", p.URL, "pushed", r.Pushed,
+			"changes", len(r.Applied), "applications", appNames(r.Applied))
 		return
 	}
 	if w.DryRun {

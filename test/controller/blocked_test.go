@@ -102,9 +102,8 @@ func TestBrokenSelectionLeavesApplicationAlone(t *testing.T) {
 	}
 }
 
-// TestUnsupportedSettingsLeaveApplicationAlone: pull requests and signature
-// verification are not supported yet, so an application with either is not
-// updated (no direct push to the branch a pull request was asked for, no
+// TestUnsupportedSettingsLeaveApplicationAlone: signature verification is
+// not supported yet, so an application with it is not updated (no
 // unverified image), and the status, a Warning Event and the log say why.
 func TestUnsupportedSettingsLeaveApplicationAlone(t *testing.T) {
 	g := scSetupGit(t, map[string]string{"apps/web/Chart.yaml": "name: web\n"})
@@ -121,10 +120,6 @@ func TestUnsupportedSettingsLeaveApplicationAlone(t *testing.T) {
 		spec      v1alpha1.ImageUpdaterSpec
 		field     string
 	}{
-		{name: "pull request", app: "pr", field: "spec.writeBackConfig.gitConfig.pullRequest", spec: v1alpha1.ImageUpdaterSpec{
-			WriteBackConfig: &v1alpha1.WriteBackConfig{Method: gitWB.Method, GitConfig: &v1alpha1.GitConfig{Branch: "main",
-				PullRequest: &v1alpha1.PullRequest{GitHub: &v1alpha1.GitHubPullRequest{}, Labels: []string{"images"}}}},
-			ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "pr", Images: image(nil)}}}},
 		{name: "verification on the object", app: "v-spec", field: "spec.imagesVerification", spec: v1alpha1.ImageUpdaterSpec{
 			WriteBackConfig: gitWB, ImagesVerification: verify,
 			ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "v-spec", Images: image(nil)}}}},
@@ -164,7 +159,7 @@ func TestUnsupportedSettingsLeaveApplicationAlone(t *testing.T) {
 		t.Errorf("main moved %s -> %s", before, after)
 	}
 	logs := g.logs.String()
-	if !strings.Contains(logs, "application not updated: "+controller.WarningUnsupportedConfiguration) || !strings.Contains(logs, "pull requests are not supported yet") {
+	if !strings.Contains(logs, "application not updated: "+controller.WarningUnsupportedConfiguration) || !strings.Contains(logs, "signature verification policies are not supported yet") {
 		t.Errorf("log lacks the unsupported line:\n%s", logs)
 	}
 }

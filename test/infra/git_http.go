@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 )
@@ -22,6 +23,10 @@ type GitHTTPOptions struct {
 	Username, Password string
 	// TLS serves HTTPS with a certificate from a throw-away CA.
 	TLS bool
+	// API, when set, serves every request under /api/ (a forge API on the
+	// git server's own host, as GitHub Enterprise and GitLab serve it);
+	// it does its own authentication.
+	API http.Handler
 }
 
 // GitHTTPServer is a smart-HTTP Git server (git-http-backend behind
@@ -61,6 +66,10 @@ func StartGitHTTP(t testing.TB, opts GitHTTPOptions) *GitHTTPServer {
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Requests.Add(1)
+		if opts.API != nil && strings.HasPrefix(r.URL.Path, "/api/") {
+			opts.API.ServeHTTP(w, r)
+			return
+		}
 		if opts.Username != "" || opts.Password != "" {
 			user, pass, ok := r.BasicAuth()
 			if !ok || !gitEqual(user, opts.Username) || !gitEqual(pass, opts.Password) {

@@ -90,6 +90,7 @@ func TestCRDSchemaMatchesUpstreamExceptCommonDefaults(t *testing.T) {
 	ours := loadYAMLMap(t, filepath.Join(infra.KubeCRDDir(), ourCRDFile))
 	upstream := loadYAMLMap(t, filepath.Join("testdata", "upstream-imageupdater-crd-v1.3.0-schema.yaml"))
 	checkPullRequestLabels(t, ours)
+	checkPullRequestExtensions(t, ours)
 	got := stripKeys(ours["spec"], false)
 	want := stripKeys(upstream["spec"], false)
 	if reflect.DeepEqual(got, want) {
@@ -98,6 +99,46 @@ func TestCRDSchemaMatchesUpstreamExceptCommonDefaults(t *testing.T) {
 	gotYAML, _ := yaml.Marshal(got)
 	wantYAML, _ := yaml.Marshal(want)
 	t.Errorf("CRD spec differs from upstream's beyond commonUpdateSettings defaults\n--- ours\n%s\n--- upstream\n%s", gotYAML, wantYAML)
+}
+
+// checkPullRequestExtensions asserts imagepilot's additions to both
+// pullRequest blocks (the gitea provider, apiURL on every provider, the
+// validation rule counting three providers) and removes them, leaving
+// upstream v1.3.0's schema.
+func checkPullRequestExtensions(t *testing.T, crd map[string]any) {
+	t.Helper()
+	found := 0
+	walkSchema(crd, "", func(path string, m map[string]any) {
+		if !strings.HasSuffix(path, ".pullRequest") {
+			return
+		}
+		found++
+		props, _ := m["properties"].(map[string]any)
+		for _, p := range []string{"github", "gitlab", "gitea"} {
+			prov, _ := props[p].(map[string]any)
+			pp, _ := prov["properties"].(map[string]any)
+			api, _ := pp["apiURL"].(map[string]any)
+			if api["type"] != "string" || api["pattern"] != "^https?://" || len(pp) != 1 {
+				t.Errorf("%s.%s: %v", path, p, prov)
+			}
+			delete(prov, "properties")
+		}
+		delete(props, "gitea")
+		rules, _ := m["x-kubernetes-validations"].([]any)
+		if len(rules) != 1 {
+			t.Errorf("%s: validations %v", path, rules)
+			return
+		}
+		r, _ := rules[0].(map[string]any)
+		if r["rule"] != "(has(self.github) ? 1 : 0) + (has(self.gitlab) ? 1 : 0) + (has(self.gitea) ? 1 : 0) == 1" {
+			t.Errorf("%s: rule %v", path, r["rule"])
+		}
+		r["rule"] = "(has(self.github) ? 1 : 0) + (has(self.gitlab) ? 1 : 0) == 1"
+		r["message"] = "Exactly one of github or gitlab must be set"
+	})
+	if found != 2 {
+		t.Errorf("found %d pullRequest blocks, want 2", found)
+	}
 }
 
 // checkPullRequestLabels asserts that both pullRequest blocks (spec and

@@ -28,7 +28,7 @@ func TestImageUpdaterInvalidRejected(t *testing.T) {
 		{name: "plugin with only tag", spec: `applicationRefs: [{namePattern: a, images: [{alias: x, imageName: a, manifestTargets: {plugin: {tag: T}}}]}]`, wantMsg: "At least one of spec or name"},
 		{name: "plugin empty name", spec: `applicationRefs: [{namePattern: a, images: [{alias: x, imageName: a, manifestTargets: {plugin: {name: ""}}}]}]`, wantMsg: "name"},
 		{name: "bad write-back method", spec: "writeBackConfig: {method: kubectl}\napplicationRefs: [{namePattern: a, useAnnotations: true}]", wantMsg: "method"},
-		{name: "pull request with both forges", spec: "writeBackConfig: {method: git, gitConfig: {pullRequest: {github: {}, gitlab: {}}}}\napplicationRefs: [{namePattern: a, useAnnotations: true}]", wantMsg: "Exactly one of github or gitlab"},
+		{name: "pull request with both forges", spec: "writeBackConfig: {method: git, gitConfig: {pullRequest: {github: {}, gitlab: {}}}}\napplicationRefs: [{namePattern: a, useAnnotations: true}]", wantMsg: "Exactly one of github, gitlab or gitea"},
 		{name: "empty pull request label", spec: "writeBackConfig: {method: git, gitConfig: {pullRequest: {github: {}, labels: [\"\"]}}}\napplicationRefs: [{namePattern: a, useAnnotations: true}]", wantMsg: "labels"},
 		{name: "verification without key", spec: "imagesVerification: {}\napplicationRefs: [{namePattern: a, useAnnotations: true}]", wantMsg: "cosignKey"},
 		{name: "cosign key without secret", spec: "imagesVerification: {cosignKey: {key: k}}\napplicationRefs: [{namePattern: a, useAnnotations: true}]", wantMsg: "secretName"},

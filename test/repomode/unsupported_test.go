@@ -22,20 +22,14 @@ func annotatedKustomizeRepo(e *env, updater func(string) string) map[string]stri
 }
 
 // TestRepoModeUnsupportedAndBrokenSelectionsLeaveTheApplicationAlone: an
-// ImageUpdater asking for a pull request or signature verification, or
-// with a broken setting, makes no commit: no direct push, no fallback to
-// the Application's annotations; plan says why.
+// ImageUpdater asking for signature verification, or with a broken
+// setting, makes no commit: no direct push, no fallback to the
+// Application's annotations; plan says why.
 func TestRepoModeUnsupportedAndBrokenSelectionsLeaveTheApplicationAlone(t *testing.T) {
 	for name, tc := range map[string]struct {
 		edit func(string) string
 		want string
 	}{
-		"pull request": {
-			edit: func(s string) string {
-				return strings.Replace(s, "      writeBackTarget: kustomization\n", "      writeBackTarget: kustomization\n      pullRequest:\n        github: {}\n", 1)
-			},
-			want: "spec.writeBackConfig.gitConfig.pullRequest: pull requests are not supported yet",
-		},
 		"verification": {
 			edit: func(s string) string {
 				return strings.Replace(s, "  applicationRefs:\n", "  imagesVerification:\n    cosignKey: {secretName: cosign, key: cosign.pub}\n  applicationRefs:\n", 1)
