@@ -82,7 +82,7 @@ by Argo CD Image Updater or created by hand). Arguments: root context, name.
 {{- $name := index . 1 -}}
 {{- $existing := lookup "v1" "ConfigMap" (include "imagepilot.namespace" $root) $name -}}
 {{- if $existing -}}
-{{- $ann := default dict $existing.metadata.annotations -}}
+{{- $ann := dig "metadata" "annotations" (dict) $existing -}}
 {{- if or (ne (index $ann "meta.helm.sh/release-name" | default "") $root.Release.Name) (ne (index $ann "meta.helm.sh/release-namespace" | default "") (include "imagepilot.namespace" $root)) -}}
 {{- fail (printf "ConfigMap %s/%s exists and is not part of release %s: the chart does not replace it. Remove the config settings from your values to keep using it as it is (imagepilot reads its keys), or put them into that ConfigMap yourself." (include "imagepilot.namespace" $root) $name $root.Release.Name) -}}
 {{- end -}}
