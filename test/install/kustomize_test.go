@@ -77,12 +77,12 @@ func TestKustomizeRBACLeastPrivilege(t *testing.T) {
 			objs := mustKustomize(t, tt.dir)
 			checkVerbs(t, objs, "argoproj.io", "applications", map[string][]string{"ClusterRole/imagepilot": {"get", "list", "watch", "patch"}})
 			checkVerbs(t, objs, "argocd-image-updater.argoproj.io", "imageupdaters", map[string][]string{
-				"ClusterRole/imagepilot":                     {"get", "list", "watch"},
+				"ClusterRole/imagepilot":                    {"get", "list", "watch"},
 				"ClusterRole/imagepilot-imageupdaters-view": {"get", "list", "watch"},
 				"ClusterRole/imagepilot-imageupdaters-edit": {"create", "update", "patch", "delete", "deletecollection"},
 			})
 			checkVerbs(t, objs, "argocd-image-updater.argoproj.io", "imageupdaters/status", map[string][]string{
-				"ClusterRole/imagepilot":                     {"get", "patch"},
+				"ClusterRole/imagepilot":                    {"get", "patch"},
 				"ClusterRole/imagepilot-imageupdaters-view": {"get", "list", "watch"},
 			})
 			wantSecrets := map[string][]string{"Role/imagepilot-argocd": {"get", "list"}}
