@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -42,6 +43,10 @@ type Metrics struct {
 	// ImagesWatchedGauge is imagepilot_images_watched, the same value as
 	// ImagesWatched under a gauge's name.
 	ImagesWatchedGauge *prometheus.GaugeVec
+	// Ops, when set, also receives registry request durations
+	// (imagepilot_registry_request_duration_seconds). Set it before the
+	// first request.
+	Ops *Ops
 }
 
 // crLabels are the labels upstream v1 puts on its per-ImageUpdater metrics.
@@ -122,6 +127,16 @@ func (m *Metrics) RegistryRequest(registry, kind string, code int) {
 		m.RegistryRequestsFailed.WithLabelValues(registry).Inc()
 	}
 	m.RegistryRequestsByKind.WithLabelValues(registry, kind, label).Inc()
+}
+
+// ObserveRegistryRequest records one finished registry request as
+// RegistryRequest does, and its duration d in m.Ops.
+func (m *Metrics) ObserveRegistryRequest(registry, kind string, code int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.RegistryRequest(registry, kind, code)
+	m.Ops.ObserveRegistryRequest(registry, kind, d)
 }
 
 // SetApplicationsWatched sets how many applications the ImageUpdater object

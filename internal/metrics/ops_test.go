@@ -123,3 +123,38 @@ func TestWebhookAndRegistryLatency(t *testing.T) {
 		t.Errorf("%d latency series, want 2", n)
 	}
 }
+
+func TestMetricsObserveRegistryRequestFeedsOps(t *testing.T) {
+	tests := []struct {
+		name     string
+		withOps  bool
+		wantHist int
+	}{
+		{"with Ops", true, 1},
+		{"without Ops", false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := New(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, err := NewOps(nil, BuildInfo{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.withOps {
+				m.Ops = o
+			}
+			m.ObserveRegistryRequest("ghcr.io", KindTags, 200, 20*time.Millisecond)
+			if got := testutil.ToFloat64(m.RegistryRequestsByKind.WithLabelValues("ghcr.io", KindTags, "200")); got != 1 {
+				t.Errorf("requests by kind %v", got)
+			}
+			if n := testutil.CollectAndCount(o.RegistryLatency); n != tt.wantHist {
+				t.Errorf("%d latency series, want %d", n, tt.wantHist)
+			}
+		})
+	}
+	var m *Metrics
+	m.ObserveRegistryRequest("r", KindTags, 200, time.Second)
+}
