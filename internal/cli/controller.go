@@ -125,6 +125,14 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	// imagepilot_build_info and registry latency (repo_ops.go has the rest).
+	ops, err := metrics.NewOps(reg, metrics.BuildInfo{Version: version, Commit: buildCommit()})
+	if err != nil {
+		return err
+	}
+	if engine.Metrics != nil {
+		engine.Metrics.Ops = ops
+	}
 	legacy, err := o.legacy()
 	if err != nil {
 		return err
