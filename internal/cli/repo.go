@@ -118,6 +118,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 func newPlanCmd() *cobra.Command {
 	o := &repoOptions{}
 	env := newEnv()
+	var output, application string
 	cmd := &cobra.Command{
 		Use:   "plan --repo REPO",
 		Short: "Show what an update cycle would change, and why each image moves or stays",
@@ -132,15 +133,24 @@ changes nothing.`,
 			if o.repo == "" {
 				return withCode(ExitUsage, fmt.Errorf("plan needs --repo URL (or IMAGEPILOT_REPO): the GitOps repository to read"))
 			}
+			if err := checkOutput(output, outputFormats); err != nil {
+				return err
+			}
 			r, err := o.runner(cmd.ErrOrStderr(), true)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			rep, err := r.RunOnce(cmd.Context())
+			rep, err := runPlan(cmd.Context(), r, application)
 			if err != nil {
-				return withCode(ExitFailedCycle, err)
+				return err
 			}
-			printReport(cmd.OutOrStdout(), rep, true)
+			if output != outputText {
+				if err := writeStructured(cmd.OutOrStdout(), output, planOutput(rep)); err != nil {
+					return err
+				}
+			} else {
+				printReport(cmd.OutOrStdout(), rep, true)
+			}
 			if rep.Err() != nil {
 				return withCode(ExitFailedCycle, errSilent)
 			}
@@ -148,6 +158,8 @@ changes nothing.`,
 		},
 	}
 	o.register(cmd.Flags(), env)
+	addOutputFlag(cmd, &output, outputFormats)
+	cmd.Flags().StringVar(&application, "application", "", "only this application (name, or namespace/name)")
 	setFlagDefault(cmd, "loglevel", "warn") // plan's output is the report, not the log
 	return cmd
 }
