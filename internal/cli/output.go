@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -242,16 +243,26 @@ func runPlan(ctx context.Context, r *repomode.Runner, application string) (repom
 	if application == "" {
 		rep, err := r.RunOnce(ctx)
 		if err != nil {
-			return rep, withCode(ExitFailedCycle, err)
+			return rep, withCode(cycleExitCode(err), err)
 		}
 		return rep, nil
 	}
 	rep, err := r.RunFor(ctx, applicationMatcher(application))
 	if err != nil {
-		return rep, withCode(ExitFailedCycle, err)
+		return rep, withCode(cycleExitCode(err), err)
 	}
 	if len(rep.Decisions) == 0 && len(rep.Problems) == 0 {
 		return rep, withCode(ExitUsage, fmt.Errorf("--application %s: no application of that name manages an image in %s (name, or namespace/name, as in the Application manifest)", application, repomode.RedactURL(r.RepoURL)))
 	}
 	return rep, nil
+}
+
+// cycleExitCode is the exit code of a cycle that failed with err: a usage
+// error when a flag named something the repository lacks (--apps-path),
+// else ExitFailedCycle.
+func cycleExitCode(err error) int {
+	if errors.Is(err, repomode.ErrAppsPath) {
+		return ExitUsage
+	}
+	return ExitFailedCycle
 }

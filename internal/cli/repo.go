@@ -319,7 +319,7 @@ func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycleLock, once bool
 		cycleMu.Unlock()
 		if err != nil {
 			if once {
-				return withCode(ExitFailedCycle, err)
+				return withCode(cycleExitCode(err), err)
 			}
 			r.Logger.ErrorContext(ctx, "update cycle failed", "error", err)
 		} else if dryRun {

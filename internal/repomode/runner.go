@@ -210,6 +210,11 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 		return rep, nil, fmt.Errorf("checking out %s: %w", branch, err)
 	}
 	manifests, errs := Load(repo.Dir(), r.AppsPath)
+	for _, err := range errs {
+		if errors.Is(err, ErrAppsPath) {
+			return rep, nil, err // nothing to do in this repository
+		}
+	}
 	rep.Problems = append(rep.Problems, errs...)
 	for _, f := range manifests.Skipped {
 		if !f.Warn {
