@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
 func TestLoadAppsPath(t *testing.T) {
@@ -43,5 +45,20 @@ func TestLoadAppsPath(t *testing.T) {
 				t.Errorf("AppsPathError %v, want %v (errors %v)", found, tt.missing, errs)
 			}
 		})
+	}
+}
+
+func TestCountHeld(t *testing.T) {
+	tests := []struct {
+		items []updater.Item
+		want  int
+	}{
+		{nil, 0},
+		{[]updater.Item{{}, {Current: updater.Current{Hold: &updater.Hold{Pinned: true}}}}, 1},
+	}
+	for _, tt := range tests {
+		if got := countHeld(tt.items); got != tt.want {
+			t.Errorf("countHeld = %d, want %d", got, tt.want)
+		}
 	}
 }

@@ -240,6 +240,9 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	}
 	applyHolds(items, set)
 	rep.Applications = countApps(items)
+	r.logger().InfoContext(ctx, "cycle started", "repository", RedactURL(r.RepoURL), "branch", branch,
+		"applications", rep.Applications, "images", len(items), "held", countHeld(items),
+		"problems", len(rep.Problems), "skippedApplications", len(rep.Skipped))
 	for _, p := range rep.Problems {
 		r.logger().ErrorContext(ctx, "configuration problem", "error", p)
 	}
@@ -256,6 +259,17 @@ func countApps(items []updater.Item) int {
 		seen[it.Target.App.String()] = true
 	}
 	return len(seen)
+}
+
+// countHeld counts the items a hold keeps where they are.
+func countHeld(items []updater.Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Current.Hold != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *Runner) logger() *slog.Logger {

@@ -79,6 +79,9 @@ func TestRunRepoServesMetricsAndProbes(t *testing.T) {
 	if !strings.Contains(errOut.String(), "starting imagepilot") || !strings.Contains(errOut.String(), "mode=repo") || !strings.Contains(errOut.String(), "interval=1h0m0s") {
 		t.Errorf("no start line naming mode and interval:\n%s", errOut.String())
 	}
+	if !regexp.MustCompile(`msg="cycle started" repository=\S+ branch=main applications=1 images=1 held=0`).MatchString(errOut.String()) {
+		t.Errorf("no cycle-start line with the counts:\n%s", errOut.String())
+	}
 	code, body := scrape("http://" + metricsAddr + "/metrics")
 	if code != http.StatusOK {
 		t.Fatalf("/metrics %d", code)
