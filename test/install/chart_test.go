@@ -2,6 +2,7 @@ package install
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -129,6 +130,8 @@ metrics:
     enabled: true
     additionalLabels:
       release: prometheus
+  grafanaDashboard:
+    enabled: true
 networkPolicy:
   enabled: true
   metricsFrom:
@@ -142,8 +145,17 @@ replicaCount: 2
 podLabels:
   team: platform
 `,
-		want: map[string]int{"Service": 2, "Ingress": 1, "ServiceMonitor": 1, "NetworkPolicy": 1, "PodDisruptionBudget": 1},
+		want: map[string]int{"Service": 2, "Ingress": 1, "ServiceMonitor": 1, "NetworkPolicy": 1, "PodDisruptionBudget": 1, "ConfigMap": 1},
 		check: func(t *testing.T, objs []*unstructured.Unstructured) {
+			dash := find(objs, "ConfigMap", "ip-imagepilot-dashboard")
+			if dash == nil || dash.GetLabels()["grafana_dashboard"] != "1" {
+				t.Fatalf("dashboard ConfigMap %v", dash)
+			}
+			body, _, _ := unstructured.NestedString(dash.Object, "data", "imagepilot.json")
+			var parsed map[string]any
+			if err := json.Unmarshal([]byte(body), &parsed); err != nil || parsed["uid"] != "imagepilot" {
+				t.Errorf("dashboard JSON in the ConfigMap: %v", err)
+			}
 			ing := find(objs, "Ingress", "ip-imagepilot")
 			rules, _, _ := unstructured.NestedSlice(ing.Object, "spec", "rules")
 			if len(rules) != 2 {
@@ -271,7 +283,8 @@ func TestChartRejectsBadValues(t *testing.T) {
 }
 
 // TestChartCRDIsConfigCRD: the chart's CRD is config/crd's, rendered from
-// a template (not crds/, which Helm never upgrades).
+// a template (not crds/, which Helm never upgrades), and its dashboard is
+// deploy/grafana's.
 func TestChartCRDIsConfigCRD(t *testing.T) {
 	root := infra.KubeRepoRoot()
 	a, err := os.ReadFile(filepath.Join(root, "config", "crd", "bases", "argocd-image-updater.argoproj.io_imageupdaters.yaml"))
@@ -284,6 +297,17 @@ func TestChartCRDIsConfigCRD(t *testing.T) {
 	}
 	if !bytes.Equal(a, b) {
 		t.Error("charts/imagepilot/files/crd-imageupdaters.yaml differs from config/crd/bases: run hack/generate.sh")
+	}
+	d1, err := os.ReadFile(filepath.Join(root, "deploy", "grafana", "imagepilot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := os.ReadFile(filepath.Join(root, "charts", "imagepilot", "dashboards", "imagepilot.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(d1, d2) {
+		t.Error("charts/imagepilot/dashboards/imagepilot.json differs from deploy/grafana/imagepilot.json: copy it")
 	}
 	if _, err := os.Stat(filepath.Join(root, "charts", "imagepilot", "crds")); err == nil {
 		t.Error("charts/imagepilot/crds exists: Helm would install the CRD twice and never upgrade it")
