@@ -157,7 +157,7 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err := o.addControllerTriggers(mgr, engine, legacy, logger); err != nil {
 		return err
 	}
-	logger.InfoContext(ctx, "starting controller", "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
+	logger.InfoContext(ctx, "starting controller", "version", version, "mode", metrics.ModeController, "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
 		"legacyAnnotations", o.legacyAnnotations, "argocdNamespace", o.common.namespace, "leaderElection", o.leaderElection, "leaderElectionNamespace", leaderNS)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("controller: %w", err)
