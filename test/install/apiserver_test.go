@@ -239,7 +239,9 @@ func TestChartOverUpstreamKeepsUserConfiguration(t *testing.T) {
 	ns := env.Namespace(t)
 	before := upstreamInstall(t, env, ns)
 
-	objs, err := renderChart(chartRelease{name: "over", namespace: ns}, env.Config)
+	// Upstream v1.x's layout: the updater's own namespace, Argo CD's apart.
+	ensureNamespace(t, env, "argocd-elsewhere")
+	objs, err := renderChart(chartRelease{name: "over", namespace: ns, values: "argocdNamespace: argocd-elsewhere\n"}, env.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,6 +256,24 @@ func TestChartOverUpstreamKeepsUserConfiguration(t *testing.T) {
 	}
 	if after := userData(t, env, ns); !reflect.DeepEqual(before, after) {
 		t.Errorf("install changed the user's configuration:\nbefore %v\n after %v", before, after)
+	}
+	sa := "system:serviceaccount:" + ns + ":over-imagepilot"
+	for _, c := range []struct {
+		verb, resource, namespace string
+		want                      bool
+	}{
+		{"list", "secrets", "argocd-elsewhere", true},
+		{"get", "configmaps", "argocd-elsewhere", true},
+		{"get", "secrets", ns, false},
+		{"get", "secrets", "team-a", false},
+	} {
+		got, err := allowed(ctx, env, sa, c.verb, "", c.resource, c.namespace, c.want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("%s %s in %s: allowed=%v, want %v", c.verb, c.resource, c.namespace, got, c.want)
+		}
 	}
 
 	for _, values := range []string{
