@@ -50,7 +50,9 @@ type checkResult struct {
 	Tag        string           `json:"tag,omitempty"`
 	Digest     string           `json:"digest,omitempty"`
 	TagsListed int              `json:"tagsListed"`
-	Verdicts   []policy.Verdict `json:"verdicts,omitempty"`
+	Verdicts   []policy.Verdict `json:"-"`
+	// VerdictList is Verdicts in the JSON output (camelCase, as the rest).
+	VerdictList []CheckVerdict `json:"verdicts,omitempty"`
 	// Verified is set when --cosign-key asked for signed images.
 	Verified bool `json:"verified,omitempty"`
 }
@@ -230,8 +232,8 @@ func registryOrConfig(err error) error {
 
 func (o *checkOptions) print(w io.Writer, res checkResult) error {
 	if o.output == "json" {
-		if !o.verbose {
-			res.Verdicts = nil
+		if o.verbose {
+			res.VerdictList = checkVerdicts(res.Verdicts)
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")

@@ -126,6 +126,14 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	// imagepilot_build_info and registry latency (repo_ops.go has the rest).
+	ops, err := metrics.NewOps(reg, metrics.BuildInfo{Version: version, Commit: buildCommit()})
+	if err != nil {
+		return err
+	}
+	if engine.Metrics != nil {
+		engine.Metrics.Ops = ops
+	}
 	legacy, err := o.legacy()
 	if err != nil {
 		return err
@@ -150,7 +158,7 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err := o.addControllerTriggers(mgr, engine, legacy, logger); err != nil {
 		return err
 	}
-	logger.InfoContext(ctx, "starting controller", "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
+	logger.InfoContext(ctx, "starting controller", "version", version, "mode", metrics.ModeController, "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
 		"legacyAnnotations", o.legacyAnnotations, "argocdNamespace", o.common.namespace, "leaderElection", o.leaderElection, "leaderElectionNamespace", leaderNS)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("controller: %w", err)

@@ -55,6 +55,7 @@ func newTriggerCmd() *cobra.Command {
 	o := &backendOptions{}
 	var req api.CheckRequest
 	var asJSON bool
+	var output string
 	cmd := &cobra.Command{
 		Use:   "trigger [--application APP] [--image IMAGE]",
 		Short: "Check an application or an image now (from CI, or by hand)",
@@ -72,7 +73,19 @@ repository directly. Exit code 4 when the check had errors.`,
 			if err != nil {
 				return withCode(ExitFailedCycle, err)
 			}
-			printCheckResult(cmd.OutOrStdout(), res, asJSON)
+			if asJSON {
+				output = outputJSON
+			}
+			if err := checkOutput(output, outputFormats); err != nil {
+				return err
+			}
+			if output != outputText {
+				if err := writeStructured(cmd.OutOrStdout(), output, TriggerOutput{APIVersion: outputSchema, Kind: "TriggerResult", CheckResult: res}); err != nil {
+					return err
+				}
+			} else {
+				printCheckResult(cmd.OutOrStdout(), res, false)
+			}
 			for _, d := range res.Decisions {
 				if d.Action == string(updater.ActionError) {
 					return withCode(ExitFailedCycle, errSilent)
@@ -87,7 +100,9 @@ repository directly. Exit code 4 when the check had errors.`,
 	f := cmd.Flags()
 	f.StringVar(&req.Application, "application", "", "application (name or namespace/name); empty = all")
 	f.StringVar(&req.Image, "image", "", "image alias or name; empty = all")
-	f.BoolVar(&asJSON, "json", false, "print JSON")
+	f.BoolVar(&asJSON, "json", false, "print JSON (same as -o json)")
+	_ = f.MarkDeprecated("json", "use -o json")
+	addOutputFlag(cmd, &output, outputFormats)
 	o.register(f)
 	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
@@ -186,6 +201,7 @@ func newReleaseCmd() *cobra.Command {
 
 func newHoldsCmd() *cobra.Command {
 	o := &backendOptions{}
+	var output string
 	cmd := &cobra.Command{
 		Use:   "holds",
 		Short: "List held images",
@@ -195,9 +211,19 @@ func newHoldsCmd() *cobra.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			if err := checkOutput(output, outputFormats); err != nil {
+				return err
+			}
 			set, err := b.Holds(cmd.Context())
 			if err != nil {
 				return withCode(ExitFailedCycle, err)
+			}
+			if output != outputText {
+				list := set.Holds
+				if list == nil {
+					list = []holds.Hold{}
+				}
+				return writeStructured(cmd.OutOrStdout(), output, HoldsOutput{APIVersion: outputSchema, Kind: "HoldList", Holds: list})
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "APPLICATION\tIMAGE\tVERSION\tBY\tSINCE\tREASON")
@@ -207,6 +233,7 @@ func newHoldsCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	addOutputFlag(cmd, &output, outputFormats)
 	o.register(cmd.Flags())
 	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd

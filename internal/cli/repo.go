@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
@@ -31,6 +32,9 @@ type repoOptions struct {
 	loglevel     string
 	logformat    string
 	cosignKeys   []string
+	// ops, when set (run --repo), receives the registry metrics and is
+	// served with them (repo_ops.go).
+	ops *repoOps
 }
 
 func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
@@ -84,9 +88,16 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if err != nil {
 		return nil, err
 	}
-	rc, err := o.clients(logger, prometheus.NewRegistry(), nil)
+	var reg prometheus.Registerer = prometheus.NewRegistry()
+	if o.ops != nil {
+		reg = o.ops.registry
+	}
+	rc, err := o.clients(logger, reg, nil)
 	if err != nil {
 		return nil, err
+	}
+	if o.ops != nil {
+		rc.metrics.Ops = o.ops.ops
 	}
 	mgr, err := o.git.manager(logger, 0) // full history: rollback detection reads it
 	if err != nil {
@@ -114,6 +125,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 func newPlanCmd() *cobra.Command {
 	o := &repoOptions{}
 	env := newEnv()
+	var output, application string
 	cmd := &cobra.Command{
 		Use:   "plan --repo REPO",
 		Short: "Show what an update cycle would change, and why each image moves or stays",
@@ -128,15 +140,24 @@ changes nothing.`,
 			if o.repo == "" {
 				return withCode(ExitUsage, fmt.Errorf("plan needs --repo URL (or IMAGEPILOT_REPO): the GitOps repository to read"))
 			}
+			if err := checkOutput(output, outputFormats); err != nil {
+				return err
+			}
 			r, err := o.runner(cmd.ErrOrStderr(), true)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			rep, err := r.RunOnce(cmd.Context())
+			rep, err := runPlan(cmd.Context(), r, application)
 			if err != nil {
-				return withCode(ExitFailedCycle, err)
+				return err
 			}
-			printReport(cmd.OutOrStdout(), rep, true)
+			if output != outputText {
+				if err := writeStructured(cmd.OutOrStdout(), output, planOutput(rep)); err != nil {
+					return err
+				}
+			} else {
+				printReport(cmd.OutOrStdout(), rep, true)
+			}
 			if rep.Err() != nil {
 				return withCode(ExitFailedCycle, errSilent)
 			}
@@ -144,6 +165,8 @@ changes nothing.`,
 		},
 	}
 	o.register(cmd.Flags(), env)
+	addOutputFlag(cmd, &output, outputFormats)
+	cmd.Flags().StringVar(&application, "application", "", "only this application (name, or namespace/name)")
 	setFlagDefault(cmd, "loglevel", "warn") // plan's output is the report, not the log
 	return cmd
 }
@@ -179,11 +202,21 @@ status, Events and metrics.`,
 				ctrl.hooks, ctrl.api = &hooks, &apiF
 				return runController(cmd.Context(), ctrl, cmd.OutOrStdout(), cmd.ErrOrStderr())
 			}
+			ops, err := newRepoOps(cmd.Flags(), env, ctrl, once)
+			if err != nil {
+				return err
+			}
+			o.ops = ops
 			r, err := o.runner(cmd.ErrOrStderr(), dryRun)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			return runLoop(cmd.Context(), r, &hooks, &apiF, once, interval, cmd.OutOrStdout(), dryRun)
+			stop, err := ops.serve(cmd.Context(), r.Logger, r, interval, once, dryRun)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			return runLoop(cmd.Context(), r, &hooks, &apiF, once, interval, cmd.OutOrStdout(), dryRun, ops.ops)
 		},
 	}
 	f := cmd.Flags()
@@ -248,7 +281,7 @@ DISTRIBUTION_WEBHOOK_SECRET.`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			return runLoop(cmd.Context(), r, &hooks, &apiF, false, interval, cmd.OutOrStdout(), false)
+			return runLoop(cmd.Context(), r, &hooks, &apiF, false, interval, cmd.OutOrStdout(), false, nil)
 		},
 	}
 	f := cmd.Flags()
@@ -261,11 +294,11 @@ DISTRIBUTION_WEBHOOK_SECRET.`,
 }
 
 // runLoop runs cycles until ctx ends (or once), serving webhooks and the
-// trigger API when asked.
-func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+// trigger API when asked; ops (may be nil) records cycles and events.
+func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool, ops *metrics.Ops) error {
 	cycleMu := newCycleLock()
 	if hooks.enabled && hooks.address() != "" && !once {
-		stop, err := serveWebhooks(ctx, hooks, r, cycleMu)
+		stop, err := serveWebhooks(ctx, hooks, r, cycleMu, ops)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -278,20 +311,22 @@ func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF 
 		}
 		defer stop()
 	}
-	return loop(ctx, r, cycleMu, once, interval, out, dryRun)
+	return loop(ctx, r, cycleMu, once, interval, out, dryRun, ops)
 }
 
 // loop runs cycles until ctx ends (or once). interval 0 polls never (after
 // the first cycle), leaving updates to webhooks.
-func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycleLock, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycleLock, once bool, interval time.Duration, out io.Writer, dryRun bool, ops *metrics.Ops) error {
 	var timer <-chan time.Time
 	for {
 		cycleMu.Lock()
+		start := time.Now()
 		rep, err := r.RunOnce(ctx)
+		ops.ObserveCycle(cycleOf(start, time.Now(), rep, err))
 		cycleMu.Unlock()
 		if err != nil {
 			if once {
-				return withCode(ExitFailedCycle, err)
+				return withCode(cycleExitCode(err), err)
 			}
 			r.Logger.ErrorContext(ctx, "update cycle failed", "error", err)
 		} else if dryRun {

@@ -81,5 +81,6 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		newHoldsCmd(),
 		newTemplateCmd(),
 	)
+	registerCompletions(root)
 	return root
 }

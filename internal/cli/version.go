@@ -17,11 +17,18 @@ var commit = ""
 
 func newVersionCmd() *cobra.Command {
 	var short bool
+	var output string
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, outputFormats); err != nil {
+				return err
+			}
+			if output != outputText {
+				return writeStructured(cmd.OutOrStdout(), output, versionOutput())
+			}
 			if short {
 				fmt.Fprintln(cmd.OutOrStdout(), version)
 				return nil
@@ -42,5 +49,6 @@ func newVersionCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&short, "short", false, "print only the version number")
+	addOutputFlag(cmd, &output, outputFormats)
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/webhook"
@@ -186,15 +187,19 @@ func (hs *httpServer) serve(ctx context.Context, logger *slog.Logger) error {
 // serveWebhooks runs the webhook server until the returned stop is
 // called; each event runs a cycle limited to the pushed repository, one
 // cycle at a time.
-func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cycleMu *cycleLock) (func() error, error) {
+func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cycleMu *cycleLock, ops *metrics.Ops) (func() error, error) {
 	sink := webhook.SinkFunc(func(ctx context.Context, ev webhook.Event) {
+		ops.WebhookEvent(ev.Source)
 		if err := cycleMu.LockContext(ctx); err != nil {
 			r.Logger.ErrorContext(ctx, "webhook-triggered cycle not run", "registry", ev.Registry, "repository", ev.Repository, "error", err)
 			return
 		}
 		defer cycleMu.Unlock()
 		r.Logger.InfoContext(ctx, "webhook: re-checking repository", "registry", ev.Registry, "repository", ev.Repository, "type", ev.Source)
-		if _, err := r.RunFor(ctx, eventMatcher(ev)); err != nil {
+		start := time.Now()
+		rep, err := r.RunFor(ctx, eventMatcher(ev))
+		ops.ObserveCycle(cycleOf(start, time.Now(), rep, err))
+		if err != nil {
 			r.Logger.ErrorContext(ctx, "webhook-triggered cycle failed", "error", err)
 		}
 	})

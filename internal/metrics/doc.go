@@ -36,4 +36,12 @@
 //     image_updater_cr_name, image_updater_cr_namespace): the values of the
 //     two inherited *_watched_total gauges under names without the counter
 //     suffix, for new dashboards.
+//   - Ops (ops.go): imagepilot_cycle_duration_seconds,
+//     imagepilot_cycles_total, imagepilot_last_successful_cycle_timestamp_seconds,
+//     imagepilot_git_commits_total, imagepilot_git_pushes_total,
+//     imagepilot_webhook_events_total, imagepilot_registry_request_duration_seconds
+//     and imagepilot_build_info.
+//
+// Serve (serve.go) serves a registry's /metrics and the /healthz and
+// /readyz probes over plain HTTP, for repo mode.
 package metrics

@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -45,6 +46,10 @@ type Metrics struct {
 	// PullRequests is imagepilot_pull_requests_total: pull requests
 	// opened, closed (superseded) and failed, by provider.
 	PullRequests *prometheus.CounterVec
+	// Ops, when set, also receives registry request durations
+	// (imagepilot_registry_request_duration_seconds). Set it before the
+	// first request.
+	Ops *Ops
 }
 
 // crLabels are the labels upstream v1 puts on its per-ImageUpdater metrics.
@@ -138,6 +143,16 @@ func (m *Metrics) PullRequest(provider, outcome string) {
 		return
 	}
 	m.PullRequests.WithLabelValues(provider, outcome).Inc()
+}
+
+// ObserveRegistryRequest records one finished registry request as
+// RegistryRequest does, and its duration d in m.Ops.
+func (m *Metrics) ObserveRegistryRequest(registry, kind string, code int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.RegistryRequest(registry, kind, code)
+	m.Ops.ObserveRegistryRequest(registry, kind, d)
 }
 
 // SetApplicationsWatched sets how many applications the ImageUpdater object

@@ -3,11 +3,13 @@ package registry
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/imagepilot/imagepilot/internal/metrics"
 )
 
-// countingTransport records every request in the metrics, by kind and code.
+// countingTransport records every request in the metrics, by kind and code,
+// with its duration until the response headers.
 type countingTransport struct {
 	registry string
 	metrics  *metrics.Metrics
@@ -16,12 +18,13 @@ type countingTransport struct {
 
 // RoundTrip implements http.RoundTripper.
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
 	resp, err := t.inner.RoundTrip(req)
 	code := 0
 	if err == nil {
 		code = resp.StatusCode
 	}
-	t.metrics.RegistryRequest(t.registry, RequestKind(req), code)
+	t.metrics.ObserveRegistryRequest(t.registry, RequestKind(req), code, time.Since(start))
 	return resp, err
 }
 

@@ -68,10 +68,18 @@ func LoadApplications(root, dir string) ([]Application, []error) {
 // Load reads every Application and ImageUpdater manifest under dir (relative
 // to root; "" = everything), skipping .git. A file that does not parse is
 // reported and skipped; the others still load.
+//
+// A dir that is not a directory of the repository is an *AppsPathError,
+// alone: nothing is read.
 func Load(root, dir string) (Manifests, []error) {
 	var m Manifests
 	var errs []error
 	start := filepath.Join(root, filepath.FromSlash(dir))
+	if dir != "" {
+		if fi, err := os.Stat(start); err != nil || !fi.IsDir() {
+			return m, []error{&AppsPathError{Path: dir}}
+		}
+	}
 	walkErr := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("reading %s: %w", rel(root, p), err))
@@ -216,3 +224,21 @@ func decodeNamed(node *yaml.Node, obj any, meta *metav1.ObjectMeta) error {
 	}
 	return nil
 }
+
+// ErrAppsPath is wrapped by every *AppsPathError.
+var ErrAppsPath = errors.New("apps path is not a directory of the repository")
+
+// AppsPathError says that the --apps-path directory is not in the
+// repository; it names the path as given, never where the working copy is.
+type AppsPathError struct {
+	// Path is the directory as given, relative to the repository root.
+	Path string
+}
+
+// Error says what is wrong and what to give instead.
+func (e *AppsPathError) Error() string {
+	return fmt.Sprintf("--apps-path %s: no such directory in the repository (give a directory relative to the repository root, or leave --apps-path out to read every file)", e.Path)
+}
+
+// Unwrap returns ErrAppsPath.
+func (e *AppsPathError) Unwrap() error { return ErrAppsPath }

@@ -214,6 +214,11 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 		return rep, nil, fmt.Errorf("checking out %s: %w", branch, err)
 	}
 	manifests, errs := Load(repo.Dir(), r.AppsPath)
+	for _, err := range errs {
+		if errors.Is(err, ErrAppsPath) {
+			return rep, nil, err // nothing to do in this repository
+		}
+	}
 	rep.Problems = append(rep.Problems, errs...)
 	for _, f := range manifests.Skipped {
 		if !f.Warn {
@@ -239,6 +244,9 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	}
 	applyHolds(items, set)
 	rep.Applications = countApps(items)
+	r.logger().InfoContext(ctx, "cycle started", "repository", RedactURL(r.RepoURL), "branch", branch,
+		"applications", rep.Applications, "images", len(items), "held", countHeld(items),
+		"problems", len(rep.Problems), "skippedApplications", len(rep.Skipped))
 	for _, p := range rep.Problems {
 		r.logger().ErrorContext(ctx, "configuration problem", "error", p)
 	}
@@ -255,6 +263,17 @@ func countApps(items []updater.Item) int {
 		seen[it.Target.App.String()] = true
 	}
 	return len(seen)
+}
+
+// countHeld counts the items a hold keeps where they are.
+func countHeld(items []updater.Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Current.Hold != nil {
+			n++
+		}
+	}
+	return n
 }
 
 func (r *Runner) logger() *slog.Logger {

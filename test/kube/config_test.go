@@ -5,11 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
@@ -36,57 +32,7 @@ func renderKustomization(t *testing.T, dir string) []*unstructured.Unstructured 
 	return objs
 }
 
-func TestConfigDefaultRendersExpectedObjects(t *testing.T) {
-	objs := renderKustomization(t, "default")
-	want := map[string]bool{
-		"CustomResourceDefinition/imageupdaters.argocd-image-updater.argoproj.io": false,
-		"ServiceAccount/imagepilot":              false,
-		"ClusterRole/imagepilot":                 false,
-		"ClusterRoleBinding/imagepilot":          false,
-		"Role/imagepilot-leader-election":        false,
-		"RoleBinding/imagepilot-leader-election": false,
-		"ConfigMap/argocd-image-updater-config":  false,
-		"Deployment/imagepilot":                  false,
-		"Service/imagepilot-metrics":             false,
-	}
-	for _, o := range objs {
-		key := o.GetKind() + "/" + o.GetName()
-		if _, ok := want[key]; !ok {
-			t.Errorf("unexpected object %s", key)
-		}
-		want[key] = true
-		switch o.GetKind() {
-		case "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding":
-		default:
-			if o.GetNamespace() != "argocd" {
-				t.Errorf("%s in namespace %q, want argocd", key, o.GetNamespace())
-			}
-		}
-	}
-	for key, seen := range want {
-		if !seen {
-			t.Errorf("missing %s", key)
-		}
-	}
-}
-
-// TestConfigDefaultAcceptedByAPIServer sends every object of config/default
-// to a real API server with server-side apply in dry-run mode.
-func TestConfigDefaultAcceptedByAPIServer(t *testing.T) {
-	env := infra.StartKube(t)
-	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}}
-	if err := env.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
-		t.Fatalf("create namespace argocd: %v", err)
-	}
-	for _, obj := range renderKustomization(t, "default") {
-		t.Run(obj.GetKind()+"/"+obj.GetName(), func(t *testing.T) {
-			if err := env.Apply(ctx, obj, client.DryRunAll); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-}
+// config/default and the overlays are tested in test/install.
 
 // TestConfigSamplesAcceptedByAPIServer applies config/samples as a user
 // would (kubectl apply -k config/samples -n NS), for real.

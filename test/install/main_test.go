@@ -1,0 +1,11 @@
+package install
+
+import (
+	"testing"
+
+	"github.com/imagepilot/imagepilot/test/infra"
+)
+
+func TestMain(m *testing.M) {
+	infra.KubeMain(m)
+}
