@@ -141,9 +141,9 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 		Registry:    access.NewView(r.Resolver, r.Registry.NewCycle()),
 		Concurrency: r.Concurrency,
 		Logger:      r.Logger,
+		Recheck:     r.rollbackCheck(repo),
 	}
 	rep.Decisions = planner.Plan(ctx, items)
-	rep.Decisions = r.honourRollbacks(ctx, repo, planner, rep.Decisions)
 	repo.Close() // the writer opens the repository again, under the same lease
 	// Every write goes to --repo, however the applications spell it.
 	w := *r.Writer
@@ -154,35 +154,26 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 	return rep, nil
 }
 
-// honourRollbacks looks for rollbacks only where an image is about to move
-// (history is read for those alone) and plans held images again: the cycle's
-// registry answers are memoised, so this costs no registry request.
-func (r *Runner) honourRollbacks(ctx context.Context, hist History, planner *updater.Planner, decisions []updater.Decision) []updater.Decision {
-	var held []updater.Item
-	var at []int
-	for i, d := range decisions {
-		if d.Action != updater.ActionUpdate || !d.Current.Live {
-			continue
+// rollbackCheck returns the planner's recheck: an image about to move
+// whose value someone else wrote over imagepilot's is held (history is read
+// for those images alone). The planner plans held images again before
+// logging anything, so each image is logged once, with its final outcome.
+func (r *Runner) rollbackCheck(hist History) updater.Recheck {
+	return func(ctx context.Context, d updater.Decision) *updater.Hold {
+		if !d.Current.Live {
+			return nil
 		}
 		_, file, found, err := r.Writer.Layout.Current(hist.Dir(), d.Target)
 		if err != nil || !found {
-			continue
+			return nil
 		}
 		hold, err := detectRollback(ctx, hist, d.Item, file, r.AuthorEmail)
 		if err != nil {
 			r.logger().WarnContext(ctx, "rollback check failed", "application", d.Target.App.String(), "error", err)
-			continue
+			return nil
 		}
-		if hold != nil {
-			it := d.Item
-			it.Current.Hold = hold
-			held, at = append(held, it), append(at, i)
-		}
+		return hold
 	}
-	for j, d := range planner.Plan(ctx, held) {
-		decisions[at[j]] = d
-	}
-	return decisions
 }
 
 // open opens the working copy; the error names the repository without its

@@ -27,12 +27,51 @@ type Planner struct {
 	Registry Registry
 	// Concurrency bounds the targets planned at once (default 10).
 	Concurrency int
-	// Logger receives one line per decision; nil discards.
+	// Logger receives one line per final decision; nil discards.
 	Logger *slog.Logger
+	// Recheck, when set, looks at every planned update before it is final
+	// (repo mode's rollback detection); a hold it returns plans the item
+	// again with that hold. It is called one decision at a time.
+	Recheck Recheck
 }
 
-// Plan returns one decision per item, in the items' order.
+// Recheck returns a hold for a planned update that must not happen (nil
+// when it may). It reports its own failures; the planner never fails an
+// item because of it.
+type Recheck func(ctx context.Context, d Decision) *Hold
+
+// Plan returns one final decision per item, in the items' order: holds
+// (those on the items and those Recheck finds) are applied before anything
+// is logged, so each image is logged once, with its outcome and reason.
 func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
+	out := p.decideAll(ctx, items)
+	if p.Recheck != nil {
+		var held []Item
+		var at []int
+		for i, d := range out {
+			if d.Action != ActionUpdate {
+				continue
+			}
+			if hold := p.Recheck(ctx, d); hold != nil {
+				it := d.Item
+				it.Current.Hold = hold
+				held, at = append(held, it), append(at, i)
+			}
+		}
+		// The cycle's registry answers are memoised: planning again costs
+		// no registry request.
+		for j, d := range p.decideAll(ctx, held) {
+			out[at[j]] = d
+		}
+	}
+	for _, d := range out {
+		p.log(ctx, d)
+	}
+	return out
+}
+
+// decideAll decides every item, Concurrency at a time, without logging.
+func (p *Planner) decideAll(ctx context.Context, items []Item) []Decision {
 	out := make([]Decision, len(items))
 	limit := p.Concurrency
 	if limit <= 0 {
@@ -46,7 +85,6 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			out[i] = p.decide(ctx, items[i])
-			p.log(ctx, out[i])
 		}()
 	}
 	wg.Wait()
@@ -95,7 +133,9 @@ func compare(d Decision, pol *policy.Policy) Decision {
 	cur := d.Current
 	if cur.Hold != nil {
 		if cur.Hold.Pinned || !ranksAbove(pol, d.NewTag, d.NewDigest, cur.Hold.Until) {
-			return d.skip("held at %s: %s", orUnknown(cur.Tag), cur.Hold.Reason)
+			d = d.skip("held at %s: %s", orUnknown(cur.Tag), cur.Hold.Reason)
+			d.Held = true
+			return d
 		}
 	}
 	if cur.Tag == "" {
@@ -180,6 +220,14 @@ func (p *Planner) log(ctx context.Context, d Decision) {
 		p.Logger.ErrorContext(ctx, "image check failed", attrs...)
 	case ActionUpdate:
 		p.Logger.InfoContext(ctx, "image update planned", attrs...)
+	case ActionSkip:
+		if d.Held {
+			// A hold is a person's decision (or a rollback): say so where
+			// operators look, not only at debug level.
+			p.Logger.InfoContext(ctx, "image held", attrs...)
+			return
+		}
+		fallthrough
 	default:
 		p.Logger.DebugContext(ctx, "image skipped", attrs...)
 	}
