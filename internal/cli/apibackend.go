@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imagepilot/imagepilot/internal/api"
-	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
@@ -20,20 +19,19 @@ import (
 
 // repoBackend serves the trigger API from repo mode; cycles, holds and
 // releases take turns with the polling loop and webhooks.
-type repoBackend struct {
-	r  *repomode.Runner
-	mu *cycleLock
+func repoBackend(r *repomode.Runner, mu *cycleLock) api.Backend {
+	return api.NewBackend(api.CheckerFunc(func(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
+		return repoCheck(ctx, r, mu, req)
+	}), r.Holds(mu))
 }
 
-var _ api.Backend = repoBackend{}
-
-// Check runs a cycle limited to the request's application and image.
-func (b repoBackend) Check(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
-	if err := b.mu.LockContext(ctx); err != nil {
+// repoCheck runs a cycle limited to the request's application and image.
+func repoCheck(ctx context.Context, r *repomode.Runner, mu *cycleLock, req api.CheckRequest) (api.CheckResult, error) {
+	if err := mu.LockContext(ctx); err != nil {
 		return api.CheckResult{}, err
 	}
-	defer b.mu.Unlock()
-	rep, err := b.r.RunFor(ctx, checkMatcher(req))
+	defer mu.Unlock()
+	rep, err := r.RunFor(ctx, checkMatcher(req))
 	if err != nil {
 		return api.CheckResult{}, err
 	}
@@ -76,42 +74,6 @@ func apiCheckResult(decisions []updater.Decision, groups []writeback.GroupResult
 		res.Problems = append(res.Problems, p.Error())
 	}
 	return res
-}
-
-// Holds lists the repository's holds.
-func (b repoBackend) Holds(ctx context.Context) (holds.Set, error) {
-	if err := b.mu.LockContext(ctx); err != nil {
-		return holds.Set{}, err
-	}
-	defer b.mu.Unlock()
-	return b.r.Holds(ctx)
-}
-
-// Hold commits a hold.
-func (b repoBackend) Hold(ctx context.Context, h holds.Hold) error {
-	if err := b.mu.LockContext(ctx); err != nil {
-		return err
-	}
-	defer b.mu.Unlock()
-	_, err := b.r.Hold(ctx, h)
-	return notFound(err)
-}
-
-// Release commits a release.
-func (b repoBackend) Release(ctx context.Context, application, image string) error {
-	if err := b.mu.LockContext(ctx); err != nil {
-		return err
-	}
-	defer b.mu.Unlock()
-	_, err := b.r.Release(ctx, application, image)
-	return notFound(err)
-}
-
-func notFound(err error) error {
-	if errors.Is(err, repomode.ErrNoSuchImage) {
-		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
-	}
-	return err
 }
 
 // apiFlags configure the trigger API server.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -11,31 +10,24 @@ import (
 
 	"github.com/imagepilot/imagepilot/internal/api"
 	"github.com/imagepilot/imagepilot/internal/controller"
-	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/webhook"
 )
 
 // controllerBackend serves the trigger API from the in-cluster controller;
 // its passes and hold changes take turns with the reconciler (the engine's
 // mutex).
-type controllerBackend struct {
-	engine *controller.Engine
-	legacy *controller.Legacy
-}
-
-var _ api.Backend = controllerBackend{}
-
-// Check runs a pass limited to the request's application and image.
-func (b controllerBackend) Check(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
-	out, err := b.engine.RunFor(ctx, b.legacy, controller.Match(checkMatcher(req)))
-	if err != nil && len(out.Decisions) == 0 {
-		return api.CheckResult{}, err
-	}
-	res := outcomeResult(out)
-	if err != nil {
-		res.Problems = append(res.Problems, err.Error())
-	}
-	return res, nil
+func controllerBackend(engine *controller.Engine, legacy *controller.Legacy) api.Backend {
+	return api.NewBackend(api.CheckerFunc(func(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
+		out, err := engine.RunFor(ctx, legacy, controller.Match(checkMatcher(req)))
+		if err != nil && len(out.Decisions) == 0 {
+			return api.CheckResult{}, err
+		}
+		res := outcomeResult(out)
+		if err != nil {
+			res.Problems = append(res.Problems, err.Error())
+		}
+		return res, nil
+	}), engine.Holds(legacy))
 }
 
 func outcomeResult(o controller.Outcome) api.CheckResult {
@@ -46,29 +38,6 @@ func outcomeResult(o controller.Outcome) api.CheckResult {
 		}
 	}
 	return apiCheckResult(o.Decisions, o.Git, problems)
-}
-
-// Holds lists the holds of the watched Applications.
-func (b controllerBackend) Holds(ctx context.Context) (holds.Set, error) {
-	return b.engine.Holds(ctx)
-}
-
-// Hold pins an image (annotation on the Application; a version is written
-// back too).
-func (b controllerBackend) Hold(ctx context.Context, h holds.Hold) error {
-	return controllerNotFound(b.engine.Hold(ctx, b.legacy, h))
-}
-
-// Release removes a hold.
-func (b controllerBackend) Release(ctx context.Context, application, image string) error {
-	return controllerNotFound(b.engine.Release(ctx, application, image))
-}
-
-func controllerNotFound(err error) error {
-	if errors.Is(err, controller.ErrNoSuchImage) {
-		return fmt.Errorf("%w: %w", api.ErrNotFound, err)
-	}
-	return err
 }
 
 // addControllerTriggers adds the webhook server (--enable-webhook) and the
@@ -109,7 +78,7 @@ func (o *controllerOptions) triggerRunnables(engine *controller.Engine, legacy *
 		})
 	}
 	if o.api != nil && o.api.address() != "" {
-		h, err := api.NewServer(controllerBackend{engine: engine, legacy: legacy}, envOr("IMAGEPILOT_API_TOKEN", ""), logger)
+		h, err := api.NewServer(controllerBackend(engine, legacy), envOr("IMAGEPILOT_API_TOKEN", ""), logger)
 		if err != nil {
 			return nil, withCode(ExitUsage, err)
 		}

@@ -48,7 +48,7 @@ func (b *backendOptions) backend(stderr io.Writer) (api.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return repoBackend{r: r, mu: newCycleLock()}, nil
+	return repoBackend(r, newCycleLock()), nil
 }
 
 func newTriggerCmd() *cobra.Command {

@@ -265,7 +265,7 @@ func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF 
 		defer stop()
 	}
 	if !once {
-		stop, err := serveAPI(ctx, apiF, repoBackend{r: r, mu: cycleMu}, r)
+		stop, err := serveAPI(ctx, apiF, repoBackend(r, cycleMu), r)
 		if err != nil {
 			return withCode(ExitUsage, err)
 		}

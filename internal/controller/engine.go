@@ -11,6 +11,7 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
@@ -160,7 +161,8 @@ func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.App
 		dep := target.DeployedState(apps[t.App], t)
 		items = append(items, updater.Item{Target: t, Current: updater.Current{Tag: dep.Tag, Digest: dep.Digest, Live: dep.Live}})
 	}
-	holdProblems := applyHolds(items, apps)
+	pins, holdProblems := pinsOf(apps)
+	holds.Apply(items, pins)
 	planner := &updater.Planner{Registry: e.cycles.view(e.Resolver), Concurrency: e.Concurrency, Logger: e.Logger}
 	out.Decisions = planner.Plan(ctx, items)
 	e.logPlanned(ctx, out.Decisions)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
@@ -224,7 +225,7 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 		// Without the holds, any image might be pinned: move none.
 		return rep, nil, fmt.Errorf("%w (no image is updated until it is fixed)", err)
 	}
-	applyHolds(items, set)
+	holds.Apply(items, set)
 	rep.Applications = countApps(items)
 	for _, p := range rep.Problems {
 		r.logger().ErrorContext(ctx, "configuration problem", "error", p)
