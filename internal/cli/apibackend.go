@@ -11,22 +11,21 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imagepilot/imagepilot/internal/api"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/target"
-	"github.com/imagepilot/imagepilot/internal/updater"
-	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
 // repoBackend serves the trigger API from repo mode; cycles, holds and
 // releases take turns with the polling loop and webhooks.
-func repoBackend(r *repomode.Runner, mu *cycleLock) api.Backend {
+func repoBackend(r *repomode.Runner, mu *cycle.Lock) api.Backend {
 	return api.NewBackend(api.CheckerFunc(func(ctx context.Context, req api.CheckRequest) (api.CheckResult, error) {
 		return repoCheck(ctx, r, mu, req)
 	}), r.Holds(mu))
 }
 
 // repoCheck runs a cycle limited to the request's application and image.
-func repoCheck(ctx context.Context, r *repomode.Runner, mu *cycleLock, req api.CheckRequest) (api.CheckResult, error) {
+func repoCheck(ctx context.Context, r *repomode.Runner, mu *cycle.Lock, req api.CheckRequest) (api.CheckResult, error) {
 	if err := mu.LockContext(ctx); err != nil {
 		return api.CheckResult{}, err
 	}
@@ -35,7 +34,7 @@ func repoCheck(ctx context.Context, r *repomode.Runner, mu *cycleLock, req api.C
 	if err != nil {
 		return api.CheckResult{}, err
 	}
-	res := apiCheckResult(rep.Decisions, rep.Groups, rep.Problems)
+	res := api.ResultOf(rep.Result)
 	for _, sk := range rep.Skipped { // says why a named application is not managed (then 404)
 		if req.Application != "" && (req.Application == sk.App.Name || req.Application == sk.App.String()) {
 			res.Problems = append(res.Problems, "skipped application "+sk.String())
@@ -52,28 +51,6 @@ func checkMatcher(req api.CheckRequest) func(target.Target) bool {
 		imgOK := req.Image == "" || req.Image == t.Image.Alias || req.Image == t.Image.Name || req.Image == t.Image.FullName()
 		return appOK && imgOK
 	}
-}
-
-// apiCheckResult turns a cycle's outcome into the API's answer.
-func apiCheckResult(decisions []updater.Decision, groups []writeback.GroupResult, problems []error) api.CheckResult {
-	res := api.CheckResult{Decisions: []api.Decision{}}
-	for _, d := range decisions {
-		res.Decisions = append(res.Decisions, api.Decision{
-			Application: d.Target.App.String(), Image: d.Target.Image.Key(), Action: string(d.Action),
-			From: d.Current.Tag, To: d.NewValue(), Reason: d.Reason,
-		})
-	}
-	for _, g := range groups {
-		c := api.Commit{Repository: repomode.RedactURL(g.RepoURL), Branch: g.Branch, Commit: g.Commit}
-		if g.Err != nil {
-			c.Error = g.Err.Error()
-		}
-		res.Commits = append(res.Commits, c)
-	}
-	for _, p := range problems {
-		res.Problems = append(res.Problems, p.Error())
-	}
-	return res
 }
 
 // apiFlags configure the trigger API server.

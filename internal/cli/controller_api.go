@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 
@@ -22,22 +21,12 @@ func controllerBackend(engine *controller.Engine, legacy *controller.Legacy) api
 		if err != nil && len(out.Decisions) == 0 {
 			return api.CheckResult{}, err
 		}
-		res := outcomeResult(out)
+		res := api.ResultOf(out.Result)
 		if err != nil {
 			res.Problems = append(res.Problems, err.Error())
 		}
 		return res, nil
 	}), engine.Holds(legacy))
-}
-
-func outcomeResult(o controller.Outcome) api.CheckResult {
-	problems := slices.Clone(o.Problems)
-	for _, r := range o.ArgoCD {
-		if r.Err != nil {
-			problems = append(problems, r.Err)
-		}
-	}
-	return apiCheckResult(o.Decisions, o.Git, problems)
 }
 
 // addControllerTriggers adds the webhook server (--enable-webhook) and the

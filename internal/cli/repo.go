@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/writeback"
@@ -256,7 +257,7 @@ DISTRIBUTION_WEBHOOK_SECRET.`,
 // runLoop runs cycles until ctx ends (or once), serving webhooks and the
 // trigger API when asked.
 func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
-	cycleMu := newCycleLock()
+	cycleMu := new(cycle.Lock)
 	if hooks.enabled && hooks.address() != "" && !once {
 		stop, err := serveWebhooks(ctx, hooks, r, cycleMu)
 		if err != nil {
@@ -276,7 +277,7 @@ func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF 
 
 // loop runs cycles until ctx ends (or once). interval 0 polls never (after
 // the first cycle), leaving updates to webhooks.
-func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycleLock, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
+func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycle.Lock, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
 	var timer <-chan time.Time
 	for {
 		cycleMu.Lock()
@@ -322,7 +323,7 @@ func printReport(w io.Writer, rep repomode.Report, diffs bool) {
 	for _, d := range rep.Decisions {
 		fmt.Fprintf(w, "  %-6s %s %s: %s\n", strings.ToUpper(string(d.Action)), d.Target.App, d.Target.Image.Key(), d.Reason)
 	}
-	for _, g := range rep.Groups {
+	for _, g := range rep.Git {
 		g.RepoURL = repomode.RedactURL(g.RepoURL)
 		switch {
 		case g.Err != nil:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/webhook"
@@ -186,7 +187,7 @@ func (hs *httpServer) serve(ctx context.Context, logger *slog.Logger) error {
 // serveWebhooks runs the webhook server until the returned stop is
 // called; each event runs a cycle limited to the pushed repository, one
 // cycle at a time.
-func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cycleMu *cycleLock) (func() error, error) {
+func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cycleMu *cycle.Lock) (func() error, error) {
 	sink := webhook.SinkFunc(func(ctx context.Context, ev webhook.Event) {
 		if err := cycleMu.LockContext(ctx); err != nil {
 			r.Logger.ErrorContext(ctx, "webhook-triggered cycle not run", "registry", ev.Registry, "repository", ev.Repository, "error", err)

@@ -134,7 +134,8 @@ func (e *Engine) writeHeldVersion(ctx context.Context, held []scope, h holds.Hol
 	tag, digest := imagespec.SplitTagValue(h.Version)
 	var errs []error
 	for _, s := range held {
-		out := Outcome{Applications: len(s.sel.apps)}
+		var out Outcome
+		out.Applications = len(s.sel.apps)
 		for _, t := range s.sel.targets {
 			dep := target.DeployedState(s.sel.apps[t.App], t)
 			out.Decisions = append(out.Decisions, updater.Decision{
@@ -147,7 +148,7 @@ func (e *Engine) writeHeldVersion(ctx context.Context, held []scope, h holds.Hol
 			out.ArgoCD = e.ArgoCD.ApplyCached(ctx, out.Decisions, s.sel.apps)
 		}
 		out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
-		e.recordEvents(out, s.sel.apps, nil)
+		e.recordEvents(out.ArgoCD, out.Git, s.sel.apps, nil)
 		for _, r := range out.ArgoCD {
 			if r.Err != nil {
 				errs = append(errs, r.Err)

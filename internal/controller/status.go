@@ -71,11 +71,11 @@ func (e *Engine) patchFailed(ctx context.Context, iu *v1alpha1.ImageUpdater, cau
 
 // recentUpdates groups the written updates by alias, image and version.
 func recentUpdates(o Outcome, now metav1.Time) []v1alpha1.RecentUpdate {
-	failed := o.failedApps()
+	failed := o.FailedApps()
 	index := map[string]int{}
 	var out []v1alpha1.RecentUpdate
 	for _, d := range o.Decisions {
-		if d.Action != updater.ActionUpdate || failed[d.Target.App.String()] {
+		if d.Action != updater.ActionUpdate || failed[d.Target.App] {
 			continue
 		}
 		k := d.Target.Image.Alias + "\x00" + d.Target.Image.Name + "\x00" + d.NewValue()

@@ -48,10 +48,11 @@ func (s fileStore) List(ctx context.Context) (holds.Set, error) {
 		return holds.Set{}, err
 	}
 	defer repo.Close()
-	if _, _, err := r.load(ctx, repo); err != nil {
+	l, err := r.load(ctx, repo)
+	if err != nil {
 		return holds.Set{}, err
 	}
-	return readHolds(repo.Dir())
+	return l.holds, nil
 }
 
 // Place pins an image, committing the holds file (and, when h.Version is
@@ -109,12 +110,12 @@ func (r *Runner) commitHolds(ctx context.Context, msg string, edit func(root str
 		return git.PushResult{}, err
 	}
 	defer repo.Close()
-	rep, _, err := r.load(ctx, repo)
+	l, err := r.load(ctx, repo)
 	if err != nil {
 		return git.PushResult{}, err
 	}
 	return repo.CommitAndPush(ctx, git.CommitRequest{
-		Branch:  rep.Branch,
+		Branch:  l.rep.Branch,
 		Message: msg,
 		Apply: func(root string) (bool, error) {
 			set, err := readHolds(root)

@@ -2,13 +2,13 @@ package repomode
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"time"
 
 	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/policy"
@@ -48,61 +48,18 @@ type Runner struct {
 	Verify policy.Verifier
 }
 
-// Report is the outcome of one cycle.
+// Report is the outcome of one cycle: the cycle's Result and what repo
+// mode adds to it.
 type Report struct {
+	cycle.Result
 	// Branch is the branch the applications were read from.
 	Branch string
-	// Applications counts the applications managed from this repository.
-	Applications int
-	// Decisions holds one decision per image.
-	Decisions []updater.Decision
-	// Groups holds one result per written repository and branch.
-	Groups []writeback.GroupResult
-	// Problems are configuration errors found while loading.
-	Problems []error
 	// Skipped are configured applications whose sources live in other
 	// repositories; they are not errors, but nobody manages them here.
 	Skipped []SkippedApp
 	// SkippedFiles are YAML files that were not read although they may hold
 	// manifests (too large); templates are only logged, at debug level.
 	SkippedFiles []SkippedFile
-	// Duration is the cycle's wall time.
-	Duration time.Duration
-}
-
-// Counts returns the numbers of images updated, skipped and in error.
-func (r Report) Counts() (updated, skipped, errored int) {
-	failed := writeback.FailedApps(r.Groups)
-	for _, d := range r.Decisions {
-		switch {
-		case d.Action == updater.ActionError:
-			errored++
-		case d.Action == updater.ActionSkip:
-			skipped++
-		case failed[d.Target.App]:
-			errored++ // planned, but the write-back failed
-		default:
-			updated++
-		}
-	}
-	return updated, skipped, errored + len(r.Problems)
-}
-
-// Err summarises the cycle's failures (nil when everything worked).
-func (r Report) Err() error {
-	var errs []error
-	errs = append(errs, r.Problems...)
-	for _, d := range r.Decisions {
-		if d.Err != nil {
-			errs = append(errs, d.Err)
-		}
-	}
-	for _, g := range r.Groups {
-		if g.Err != nil {
-			errs = append(errs, g.Err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // RunOnce runs one cycle: read, plan, write.
@@ -125,34 +82,42 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 	if err != nil {
 		return Report{}, err
 	}
-	rep, items, err := r.load(ctx, repo)
-	if err != nil {
-		repo.Close()
-		return rep, err
-	}
-	if only != nil {
-		items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target) })
-	}
-	if r.Verify != nil {
-		for i := range items {
-			items[i].Target.Policy.Verify = r.Verify
-		}
-	}
-	planner := &updater.Planner{
-		Registry:    access.NewView(r.Resolver, r.Registry.NewCycle()),
+	var rep Report
+	c := &cycle.Cycle{
+		Start: start,
+		Source: cycle.SourceFunc(func(ctx context.Context) (cycle.Collected, error) {
+			l, err := r.load(ctx, repo)
+			rep = l.rep
+			if err != nil {
+				repo.Close()
+				return cycle.Collected{Problems: rep.Problems}, err
+			}
+			items := l.items
+			if only != nil {
+				items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target) })
+			}
+			if r.Verify != nil {
+				for i := range items {
+					items[i].Target.Policy.Verify = r.Verify
+				}
+			}
+			return cycle.Collected{Applications: rep.Applications, Items: items, Pins: l.holds, Problems: rep.Problems}, nil
+		}),
+		Registry: access.NewView(r.Resolver, r.Registry.NewCycle()),
+		Recheck:  r.rollbackCheck(repo),
+		Writer: cycle.WriterFunc(func(ctx context.Context, ds []updater.Decision) cycle.Writes {
+			repo.Close() // the writer opens the repository again, under the same lease
+			// Every write goes to --repo, however the applications spell it.
+			w := *r.Writer
+			w.Repository = r.RepoURL
+			return cycle.Writes{Git: w.Apply(ctx, ds)}
+		}),
 		Concurrency: r.Concurrency,
-		Logger:      r.Logger,
-		Recheck:     r.rollbackCheck(repo),
+		Logger:      r.logger(),
 	}
-	rep.Decisions = planner.Plan(ctx, items)
-	repo.Close() // the writer opens the repository again, under the same lease
-	// Every write goes to --repo, however the applications spell it.
-	w := *r.Writer
-	w.Repository = r.RepoURL
-	rep.Groups = w.Apply(ctx, rep.Decisions)
-	rep.Duration = time.Since(start)
-	r.logSummary(ctx, rep)
-	return rep, nil
+	res, err := c.Run(ctx)
+	rep.Result = res
+	return rep, err
 }
 
 // rollbackCheck returns the planner's recheck: an image about to move
@@ -187,19 +152,27 @@ func (r *Runner) open(ctx context.Context) (*git.Repo, error) {
 	return repo, nil
 }
 
-// load checks out the branch and builds the planner's items.
-func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.Item, error) {
+// loaded is what load read from a checkout.
+type loaded struct {
+	rep   Report
+	items []updater.Item
+	holds holds.Set
+}
+
+// load checks out the branch and builds the planner's items; the holds
+// file is read but not applied (the cycle pins the items).
+func (r *Runner) load(ctx context.Context, repo *git.Repo) (loaded, error) {
 	var rep Report
 	branch := r.Branch
 	var err error
 	if branch == "" || branch == "HEAD" {
 		if branch, err = repo.DefaultBranch(ctx); err != nil {
-			return rep, nil, fmt.Errorf("default branch of %s: %w", RedactURL(r.RepoURL), redactError(err, r.RepoURL))
+			return loaded{rep: rep}, fmt.Errorf("default branch of %s: %w", RedactURL(r.RepoURL), redactError(err, r.RepoURL))
 		}
 	}
 	rep.Branch = branch
 	if err := repo.Checkout(ctx, branch); err != nil {
-		return rep, nil, fmt.Errorf("checking out %s: %w", branch, err)
+		return loaded{rep: rep}, fmt.Errorf("checking out %s: %w", branch, err)
 	}
 	manifests, errs := Load(repo.Dir(), r.AppsPath)
 	rep.Problems = append(rep.Problems, errs...)
@@ -223,9 +196,8 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	set, err := readHolds(repo.Dir())
 	if err != nil {
 		// Without the holds, any image might be pinned: move none.
-		return rep, nil, fmt.Errorf("%w (no image is updated until it is fixed)", err)
+		return loaded{rep: rep}, fmt.Errorf("%w (no image is updated until it is fixed)", err)
 	}
-	holds.Apply(items, set)
 	rep.Applications = countApps(items)
 	for _, p := range rep.Problems {
 		r.logger().ErrorContext(ctx, "configuration problem", "error", p)
@@ -234,7 +206,7 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 		r.logger().WarnContext(ctx, "application skipped: its source is another repository",
 			"application", s.App.String(), "file", s.File, "sources", s.Sources, "reason", s.Reason)
 	}
-	return rep, items, nil
+	return loaded{rep: rep, items: items, holds: set}, nil
 }
 
 func countApps(items []updater.Item) int {
@@ -250,10 +222,4 @@ func (r *Runner) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return r.Logger
-}
-
-func (r *Runner) logSummary(ctx context.Context, rep Report) {
-	updated, skipped, errored := rep.Counts()
-	r.logger().InfoContext(ctx, fmt.Sprintf("Processing results: applications=%d images_considered=%d images_skipped=%d images_updated=%d errors=%d",
-		rep.Applications, len(rep.Decisions), skipped, updated, errored), "duration", rep.Duration.Round(time.Millisecond))
 }
