@@ -49,7 +49,7 @@ func (b *backendOptions) backend(stderr io.Writer) (api.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return repoBackend(r, new(cycle.Lock)), nil
+	return r.Backend(new(cycle.Lock)), nil
 }
 
 func newTriggerCmd() *cobra.Command {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,9 +12,11 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/imagepilot/imagepilot/internal/api"
 	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/repomode"
+	"github.com/imagepilot/imagepilot/internal/webhook"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
@@ -254,58 +257,29 @@ DISTRIBUTION_WEBHOOK_SECRET.`,
 	return cmd
 }
 
-// runLoop runs cycles until ctx ends (or once), serving webhooks and the
-// trigger API when asked.
+// runLoop runs repo mode (internal/repomode.Loop) with the servers the
+// flags turn on; once runs one cycle and builds no server.
 func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
-	cycleMu := new(cycle.Lock)
-	if hooks.enabled && hooks.address() != "" && !once {
-		stop, err := serveWebhooks(ctx, hooks, r, cycleMu)
-		if err != nil {
-			return withCode(ExitUsage, err)
-		}
-		defer stop()
+	l := &repomode.Loop{Runner: r, Lock: new(cycle.Lock), Once: once, Interval: interval}
+	if dryRun {
+		l.Report = func(rep repomode.Report) { printReport(out, rep, true) }
 	}
 	if !once {
-		stop, err := serveAPI(ctx, apiF, repoBackend(r, cycleMu), r)
+		servers, err := triggerServers(hooks, apiF, func() webhook.Sink { return r.WebhookSink(l.Lock) }, func() api.Backend { return r.Backend(l.Lock) }, r.Logger)
 		if err != nil {
-			return withCode(ExitUsage, err)
+			return err
 		}
-		defer stop()
-	}
-	return loop(ctx, r, cycleMu, once, interval, out, dryRun)
-}
-
-// loop runs cycles until ctx ends (or once). interval 0 polls never (after
-// the first cycle), leaving updates to webhooks.
-func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycle.Lock, once bool, interval time.Duration, out io.Writer, dryRun bool) error {
-	var timer <-chan time.Time
-	for {
-		cycleMu.Lock()
-		rep, err := r.RunOnce(ctx)
-		cycleMu.Unlock()
-		if err != nil {
-			if once {
-				return withCode(ExitFailedCycle, err)
-			}
-			r.Logger.ErrorContext(ctx, "update cycle failed", "error", err)
-		} else if dryRun {
-			printReport(out, rep, true)
-		}
-		if once {
-			if rep.Err() != nil {
-				return withCode(ExitFailedCycle, fmt.Errorf("the cycle had errors (see the log)"))
-			}
-			return nil
-		}
-		if interval > 0 {
-			timer = time.After(interval)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-timer:
+		for _, s := range servers {
+			l.Servers = append(l.Servers, repomode.Server(s))
 		}
 	}
+	if err := l.Run(ctx); err != nil {
+		if errors.Is(err, repomode.ErrCycleFailed) {
+			return withCode(ExitFailedCycle, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // printReport prints decisions with reasons, and diffs when asked.
