@@ -9,27 +9,18 @@ import (
 	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
-	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
-func item(ns, app, alias, name string) updater.Item {
-	spec, err := imagespec.Parse(alias + "=" + name)
-	if err != nil {
-		panic(err)
-	}
-	return updater.Item{Target: target.Target{App: target.AppRef{Namespace: ns, Name: app}, Image: spec}, Current: updater.Current{Tag: "1.0"}}
-}
-
 func TestSelectionFilter(t *testing.T) {
-	web, api := item("ns", "a", "web", "reg.example/team/web"), item("ns", "b", "api", "reg.example/team/api")
+	web, api := tgt(t, "ns", "a", "web=reg.example/team/web"), tgt(t, "ns", "b", "api=reg.example/team/api")
 	sel := selection{
-		apps:     map[target.AppRef]*argocd.Application{web.Target.App: {}, api.Target.App: {}},
+		apps:     map[target.AppRef]*argocd.Application{web.App: {}, api.App: {}},
 		matched:  2,
-		targets:  []target.Target{web.Target, api.Target},
+		targets:  []target.Target{web, api},
 		problems: []error{errors.New("x")},
 	}
 	got := sel.filter(func(t target.Target) bool { return t.Image.Repository == "team/web" })
-	if got.matched != 1 || len(got.targets) != 1 || got.apps[web.Target.App] == nil || got.apps[api.Target.App] != nil || len(got.problems) != 0 {
+	if got.matched != 1 || len(got.targets) != 1 || got.apps[web.App] == nil || got.apps[api.App] != nil || len(got.problems) != 0 {
 		t.Fatalf("%+v", got)
 	}
 }
