@@ -91,30 +91,36 @@ func TestLoop(t *testing.T) {
 	good := emptyRepo(t)
 	missing := filepath.Join(t.TempDir(), "no-such-repo")
 	tests := []struct {
-		name        string
-		repo        string
-		once        bool
-		interval    time.Duration
-		runFor      time.Duration // before ctx is cancelled (not once)
-		wantErr     bool
-		wantReports int // at least
-		wantFailed  int // "update cycle failed" lines, at least
-		wantServers bool
+		name     string
+		repo     string
+		once     bool
+		interval time.Duration
+		runFor   time.Duration // before ctx is cancelled (not once)
+		// stopAtReport cancels ctx a moment after the first report (not once)
+		stopAtReport bool
+		wantErr      bool
+		wantReports  int // at least
+		wantFailed   int // "update cycle failed" lines, at least
+		wantServers  bool
 	}{
 		{name: "once, clean cycle", repo: good, once: true, wantReports: 1},
 		{name: "once, failing cycle", repo: missing, once: true, wantErr: true},
 		{name: "polling repeats cycles, failures are logged", repo: missing, interval: 5 * time.Millisecond, runFor: 300 * time.Millisecond, wantFailed: 2, wantServers: true},
-		{name: "webhooks only: one cycle, then waits", repo: good, runFor: 200 * time.Millisecond, wantReports: 1, wantServers: true},
+		{name: "webhooks only: one cycle, then waits", repo: good, stopAtReport: true, wantReports: 1, wantServers: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var log syncBuffer
 			var reports atomic.Int32
 			var started, stopped atomic.Int32
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
 			l := &Loop{
 				Runner: testRunner(t, tt.repo, &log), Once: tt.once, Interval: tt.interval,
 				Report: func(rep Report) {
-					reports.Add(1)
+					if reports.Add(1) == 1 && tt.stopAtReport {
+						time.AfterFunc(100*time.Millisecond, cancel) // no second cycle comes meanwhile
+					}
 					if rep.Branch != "main" || rep.Err() != nil {
 						t.Errorf("report %+v", rep)
 					}
@@ -126,8 +132,6 @@ func TestLoop(t *testing.T) {
 					return nil
 				}},
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
 			if tt.runFor > 0 {
 				time.AfterFunc(tt.runFor, cancel)
 			}
@@ -138,7 +142,7 @@ func TestLoop(t *testing.T) {
 			if err != nil && strings.HasPrefix(err.Error(), ErrCycleFailed.Error()) {
 				t.Errorf("error %q: want the cycle's own message", err)
 			}
-			if n := int(reports.Load()); n < tt.wantReports || (tt.wantReports == 0 && n != 0) {
+			if n := int(reports.Load()); n < tt.wantReports || (tt.wantReports == 0 && n != 0) || (tt.stopAtReport && n != 1) {
 				t.Errorf("%d reports, want %d", n, tt.wantReports)
 			}
 			if n := strings.Count(log.String(), "update cycle failed"); n < tt.wantFailed {
