@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imagepilot/imagepilot/internal/api"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/updater"
 )
@@ -48,7 +49,7 @@ func (b *backendOptions) backend(stderr io.Writer) (api.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return repoBackend{r: r, mu: newCycleLock()}, nil
+	return r.Backend(new(cycle.Lock)), nil
 }
 
 func newTriggerCmd() *cobra.Command {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"io"
 	"runtime"
 	"slices"
@@ -115,7 +116,7 @@ type PlanSummary struct {
 
 // planOutput builds the structured plan from a report.
 func planOutput(rep repomode.Report) PlanOutput {
-	res := apiCheckResult(rep.Decisions, nil, nil)
+	res := api.ResultOf(cycle.Result{Decisions: rep.Decisions})
 	out := PlanOutput{
 		APIVersion: outputSchema, Kind: "Plan", Branch: rep.Branch, Applications: rep.Applications,
 		Decisions: res.Decisions, Changes: []PlanChange{}, Problems: []string{}, SkippedApplications: []string{}, SkippedFiles: []PlanSkippedFile{},
@@ -129,7 +130,7 @@ func planOutput(rep repomode.Report) PlanOutput {
 	for _, f := range rep.SkippedFiles {
 		out.SkippedFiles = append(out.SkippedFiles, PlanSkippedFile{File: f.File, Reason: f.Reason})
 	}
-	for _, g := range rep.Groups {
+	for _, g := range rep.Git {
 		c := PlanChange{Repository: repomode.RedactURL(g.RepoURL), Branch: g.Branch, Diff: g.Diff}
 		for _, d := range g.Conflicts {
 			c.Conflicts = append(c.Conflicts, d.Target.App.String()+" "+d.Target.Image.Key())

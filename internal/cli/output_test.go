@@ -10,6 +10,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/repomode"
@@ -22,9 +23,12 @@ func sampleReport() repomode.Report {
 	tgt := target.Target{App: target.AppRef{Namespace: "argocd", Name: "guestbook"}, Image: imagespec.Spec{Alias: "web", Name: "ghcr.io/team/web"}}
 	d := updater.Decision{Item: updater.Item{Target: tgt, Current: updater.Current{Tag: "v1"}}, Action: updater.ActionUpdate, NewTag: "v2", Reason: "v2 is newer"}
 	return repomode.Report{
-		Branch: "main", Applications: 1, Decisions: []updater.Decision{d},
-		Groups:   []writeback.GroupResult{{RepoURL: "https://user:secret@git.example.com/gitops.git", Branch: "main", Diff: "-v1\n+v2\n", Conflicts: []updater.Decision{d}}},
-		Problems: []error{errors.New("apps/bad.yaml: bad annotation")},
+		Branch: "main",
+		Result: cycle.Result{
+			Applications: 1, Decisions: []updater.Decision{d},
+			Git:      []writeback.GroupResult{{RepoURL: "https://user:secret@git.example.com/gitops.git", Branch: "main", Diff: "-v1\n+v2\n", Conflicts: []updater.Decision{d}}},
+			Problems: []error{errors.New("apps/bad.yaml: bad annotation")},
+		},
 	}
 }
 

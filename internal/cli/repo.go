@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,9 +12,12 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/imagepilot/imagepilot/internal/api"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/repomode"
+	"github.com/imagepilot/imagepilot/internal/webhook"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
@@ -293,60 +297,36 @@ DISTRIBUTION_WEBHOOK_SECRET.`,
 	return cmd
 }
 
-// runLoop runs cycles until ctx ends (or once), serving webhooks and the
-// trigger API when asked; ops (may be nil) records cycles and events.
+// runLoop runs repo mode (internal/repomode.Loop) with the servers the
+// flags turn on; once runs one cycle and builds no server.
+// ops (may be nil) records every cycle and webhook event.
 func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool, ops *metrics.Ops) error {
-	cycleMu := newCycleLock()
-	if hooks.enabled && hooks.address() != "" && !once {
-		stop, err := serveWebhooks(ctx, hooks, r, cycleMu, ops)
-		if err != nil {
-			return withCode(ExitUsage, err)
+	if ops != nil {
+		r.Observe = func(start, end time.Time, rep repomode.Report, err error) {
+			ops.ObserveCycle(cycleOf(start, end, rep, err))
 		}
-		defer stop()
+		r.OnWebhookEvent = ops.WebhookEvent
+	}
+	l := &repomode.Loop{Runner: r, Lock: new(cycle.Lock), Once: once, Interval: interval}
+	if dryRun {
+		l.Report = func(rep repomode.Report) { printReport(out, rep, true) }
 	}
 	if !once {
-		stop, err := serveAPI(ctx, apiF, repoBackend{r: r, mu: cycleMu}, r)
+		servers, err := triggerServers(hooks, apiF, func() webhook.Sink { return r.WebhookSink(l.Lock) }, func() api.Backend { return r.Backend(l.Lock) }, r.Logger)
 		if err != nil {
-			return withCode(ExitUsage, err)
+			return err
 		}
-		defer stop()
-	}
-	return loop(ctx, r, cycleMu, once, interval, out, dryRun, ops)
-}
-
-// loop runs cycles until ctx ends (or once). interval 0 polls never (after
-// the first cycle), leaving updates to webhooks.
-func loop(ctx context.Context, r *repomode.Runner, cycleMu *cycleLock, once bool, interval time.Duration, out io.Writer, dryRun bool, ops *metrics.Ops) error {
-	var timer <-chan time.Time
-	for {
-		cycleMu.Lock()
-		start := time.Now()
-		rep, err := r.RunOnce(ctx)
-		ops.ObserveCycle(cycleOf(start, time.Now(), rep, err))
-		cycleMu.Unlock()
-		if err != nil {
-			if once {
-				return withCode(cycleExitCode(err), err)
-			}
-			r.Logger.ErrorContext(ctx, "update cycle failed", "error", err)
-		} else if dryRun {
-			printReport(out, rep, true)
-		}
-		if once {
-			if rep.Err() != nil {
-				return withCode(ExitFailedCycle, fmt.Errorf("the cycle had errors (see the log)"))
-			}
-			return nil
-		}
-		if interval > 0 {
-			timer = time.After(interval)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-timer:
+		for _, s := range servers {
+			l.Servers = append(l.Servers, repomode.Server(s))
 		}
 	}
+	if err := l.Run(ctx); err != nil {
+		if errors.Is(err, repomode.ErrCycleFailed) {
+			return withCode(ExitFailedCycle, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // printReport prints decisions with reasons, and diffs when asked.
@@ -364,7 +344,7 @@ func printReport(w io.Writer, rep repomode.Report, diffs bool) {
 	for _, d := range rep.Decisions {
 		fmt.Fprintf(w, "  %-6s %s %s: %s\n", strings.ToUpper(string(d.Action)), d.Target.App, d.Target.Image.Key(), d.Reason)
 	}
-	for _, g := range rep.Groups {
+	for _, g := range rep.Git {
 		g.RepoURL = repomode.RedactURL(g.RepoURL)
 		switch {
 		case g.Err != nil:

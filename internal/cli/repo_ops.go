@@ -80,7 +80,7 @@ func (o *repoOps) serve(ctx context.Context, logger *slog.Logger, r *repomode.Ru
 // that were rejected before a later attempt succeeded count as failed.
 func cycleOf(start, end time.Time, rep repomode.Report, err error) metrics.Cycle {
 	c := metrics.Cycle{Mode: metrics.ModeRepo, Start: start, End: end, OK: err == nil && rep.Err() == nil}
-	for _, g := range rep.Groups {
+	for _, g := range rep.Git {
 		c.PushAttempts += g.Attempts
 		switch {
 		case g.Commit != "" && g.Pushed:

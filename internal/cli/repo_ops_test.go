@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
@@ -24,13 +25,13 @@ func TestCycleOf(t *testing.T) {
 	}{
 		{name: "nothing to do", ok: true},
 		{name: "one commit on the second attempt", ok: true,
-			rep:     repomode.Report{Groups: []writeback.GroupResult{{Commit: "abc", Pushed: true, Attempts: 2}}},
+			rep:     repomode.Report{Result: cycle.Result{Git: []writeback.GroupResult{{Commit: "abc", Pushed: true, Attempts: 2}}}},
 			commits: 1, attempts: 2, failedPushes: 1},
 		{name: "a failed group", ok: false,
-			rep:     repomode.Report{Groups: []writeback.GroupResult{{Commit: "abc", Pushed: true, Attempts: 1}, {Attempts: 3, Err: errors.New("rejected")}}},
+			rep:     repomode.Report{Result: cycle.Result{Git: []writeback.GroupResult{{Commit: "abc", Pushed: true, Attempts: 1}, {Attempts: 3, Err: errors.New("rejected")}}}},
 			commits: 1, attempts: 4, failedPushes: 3},
 		{name: "dry run: a diff, no push", ok: true,
-			rep: repomode.Report{Groups: []writeback.GroupResult{{Diff: "-a\n+b\n"}}}},
+			rep: repomode.Report{Result: cycle.Result{Git: []writeback.GroupResult{{Diff: "-a\n+b\n"}}}}},
 		{name: "cycle error", err: errors.New("clone failed"), ok: false},
 	}
 	for _, tt := range tests {

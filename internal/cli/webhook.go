@@ -1,20 +1,14 @@
 package cli
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/spf13/pflag"
 
-	"github.com/imagepilot/imagepilot/internal/metrics"
-	"github.com/imagepilot/imagepilot/internal/repomode"
-	"github.com/imagepilot/imagepilot/internal/target"
+	"github.com/imagepilot/imagepilot/internal/httpserve"
 	"github.com/imagepilot/imagepilot/internal/webhook"
 )
 
@@ -106,7 +100,7 @@ func (w *webhookFlags) config(logger *slog.Logger) webhook.Config {
 }
 
 // newServer builds the webhook handler and an HTTP(S) server for it.
-func (w *webhookFlags) newServer(logger *slog.Logger, sink webhook.Sink) (*webhook.Server, *httpServer, error) {
+func (w *webhookFlags) newServer(logger *slog.Logger, sink webhook.Sink) (*webhook.Server, *httpserve.Server, error) {
 	cfg := w.config(logger)
 	if len(cfg.Secrets) == 0 && !cfg.AllowUnauthenticated {
 		logger.Warn("webhook server has no secret for any type: every request will be refused; set a --<type>-webhook-secret (or its environment variable) or --webhook-require-secret=false")
@@ -118,105 +112,9 @@ func (w *webhookFlags) newServer(logger *slog.Logger, sink webhook.Sink) (*webho
 	if err != nil {
 		return nil, nil, fmt.Errorf("webhook server: %w", err)
 	}
-	hs, err := newHTTPServer("webhook server", w.address(), webhook.NewHTTPServer("", srv), !w.disableTLS, w.tls)
+	hs, err := httpserve.Listen("webhook server", w.address(), webhook.NewHTTPServer("", srv), !w.disableTLS, w.tls)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, withCode(ExitUsage, err)
 	}
 	return srv, hs, nil
-}
-
-// httpServer is an HTTP or HTTPS server bound to its listener.
-type httpServer struct {
-	what string
-	srv  *http.Server
-	ln   net.Listener
-	tls  bool
-	cert webhook.CertSource
-}
-
-// newHTTPServer listens on addr and, with useTLS, configures HTTPS.
-func newHTTPServer(what, addr string, srv *http.Server, useTLS bool, o webhook.TLSOptions) (*httpServer, error) {
-	hs := &httpServer{what: what, srv: srv, tls: useTLS}
-	if useTLS {
-		src, err := webhook.ConfigureTLS(srv, o)
-		if err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("%s: %w", what, err))
-		}
-		hs.cert = src
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, withCode(ExitUsage, fmt.Errorf("%s: %w", what, err))
-	}
-	hs.ln = ln
-	srv.Addr = ln.Addr().String()
-	return hs, nil
-}
-
-// serve serves until ctx ends (or the server fails).
-func (hs *httpServer) serve(ctx context.Context, logger *slog.Logger) error {
-	// net/http's own messages (TLS handshake failures) go to our log.
-	hs.srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelInfo)
-	done := make(chan error, 1)
-	go func() {
-		if hs.tls {
-			done <- hs.srv.ServeTLS(hs.ln, "", "")
-		} else {
-			done <- hs.srv.Serve(hs.ln)
-		}
-	}()
-	scheme := "http"
-	if hs.tls {
-		scheme = "https"
-	}
-	logger.InfoContext(ctx, hs.what+" listening", "address", hs.ln.Addr().String(), "scheme", scheme, "certificate", string(hs.cert))
-	select {
-	case err := <-done:
-		return fmt.Errorf("%s: %w", hs.what, err)
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = hs.srv.Shutdown(shutdownCtx)
-	if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("%s: %w", hs.what, err)
-	}
-	return nil
-}
-
-// serveWebhooks runs the webhook server until the returned stop is
-// called; each event runs a cycle limited to the pushed repository, one
-// cycle at a time.
-func serveWebhooks(ctx context.Context, w *webhookFlags, r *repomode.Runner, cycleMu *cycleLock, ops *metrics.Ops) (func() error, error) {
-	sink := webhook.SinkFunc(func(ctx context.Context, ev webhook.Event) {
-		ops.WebhookEvent(ev.Source)
-		if err := cycleMu.LockContext(ctx); err != nil {
-			r.Logger.ErrorContext(ctx, "webhook-triggered cycle not run", "registry", ev.Registry, "repository", ev.Repository, "error", err)
-			return
-		}
-		defer cycleMu.Unlock()
-		r.Logger.InfoContext(ctx, "webhook: re-checking repository", "registry", ev.Registry, "repository", ev.Repository, "type", ev.Source)
-		start := time.Now()
-		rep, err := r.RunFor(ctx, eventMatcher(ev))
-		ops.ObserveCycle(cycleOf(start, time.Now(), rep, err))
-		if err != nil {
-			r.Logger.ErrorContext(ctx, "webhook-triggered cycle failed", "error", err)
-		}
-	})
-	srv, hs, err := w.newServer(r.Logger, sink)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	go func() { _ = srv.Start(ctx) }()
-	done := make(chan error, 1)
-	go func() { done <- hs.serve(ctx, r.Logger) }()
-	return func() error { cancel(); return <-done }, nil
-}
-
-// eventMatcher accepts the images of the event's repository.
-func eventMatcher(ev webhook.Event) func(target.Target) bool {
-	return func(t target.Target) bool {
-		return t.Image.Registry == ev.Registry && t.Image.Repository == ev.Repository
-	}
 }

@@ -12,6 +12,7 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
@@ -73,27 +74,27 @@ func TestConditionsAndCounts(t *testing.T) {
 		ready, errorc cond
 		counts        [3]int
 	}{
-		"normal": {o: Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionUpdate), dec("a", updater.ActionSkip)}},
+		"normal": {o: Outcome{Result: cycle.Result{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionUpdate), dec("a", updater.ActionSkip)}}},
 			ready:  cond{"True", v1alpha1.ReasonReconcileSucceeded, "Reconciled 1 applications, 1 images updated (2 images checked, 1 skipped, 0 in error)."},
 			errorc: cond{"False", v1alpha1.ReasonNoErrors, "No errors"}, counts: [3]int{1, 1, 0}},
 		"zero apps is ready": {o: Outcome{},
 			ready:  cond{"True", v1alpha1.ReasonReconcileSucceeded, "No Application matches spec.applicationRefs"},
 			errorc: cond{"False", v1alpha1.ReasonNoErrors, ""}},
-		"invalid spec only": {o: Outcome{Applications: 1, Problems: []error{errors.New("spec.applicationRefs[0].images[0].imageName: bad")}},
+		"invalid spec only": {o: Outcome{Result: cycle.Result{Applications: 1, Problems: []error{errors.New("spec.applicationRefs[0].images[0].imageName: bad")}}},
 			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, "0 images checked"},
 			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "1 error(s) occurred during image update checks: configuration: spec.applicationRefs[0].images[0].imageName: bad"},
 			counts: [3]int{0, 0, 1}},
-		"unsupported": {o: Outcome{Applications: 1, Problems: []error{fmt.Errorf("%w: spec.imagesVerification", target.ErrUnsupported)}},
+		"unsupported": {o: Outcome{Result: cycle.Result{Applications: 1, Problems: []error{fmt.Errorf("%w: spec.imagesVerification", target.ErrUnsupported)}}},
 			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, ""},
 			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "unsupported: unsupported setting: spec.imagesVerification"}, counts: [3]int{0, 0, 1}},
-		"registry error": {o: Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionError)}},
+		"registry error": {o: Outcome{Result: cycle.Result{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionError)}}},
 			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, "1 in error"},
 			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "image: application ns/a image web"}, counts: [3]int{0, 0, 1}},
-		"write-back failed": {o: Outcome{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionUpdate)},
-			ArgoCD: []writeback.AppResult{{App: target.AppRef{Namespace: "ns", Name: "a"}, Err: errors.New("patch failed")}}},
+		"write-back failed": {o: Outcome{Result: cycle.Result{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionUpdate)},
+			ArgoCD: []writeback.AppResult{{App: target.AppRef{Namespace: "ns", Name: "a"}, Err: errors.New("patch failed")}}}},
 			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, "0 images updated"},
 			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "write-back: patch failed"}, counts: [3]int{0, 0, 1}},
-		"conflict": {o: Outcome{Applications: 1, Conflicts: []string{"application ns/a is also selected by ImageUpdater ns/b"}},
+		"conflict": {o: Outcome{Result: cycle.Result{Applications: 1}, Conflicts: []string{"application ns/a is also selected by ImageUpdater ns/b"}},
 			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, ""},
 			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "conflict: application ns/a is also selected by ImageUpdater ns/b"}},
 	} {
@@ -119,7 +120,7 @@ func TestConditionsAndCounts(t *testing.T) {
 
 func TestFailedConditions(t *testing.T) {
 	var st v1alpha1.ImageUpdaterStatus
-	setConditions(&st, 1, Outcome{Applications: 1})
+	setConditions(&st, 1, Outcome{Result: cycle.Result{Applications: 1}})
 	setFailedConditions(&st, 2, errors.New("listing applications: forbidden"))
 	for typ, want := range map[string][2]string{
 		v1alpha1.ConditionReady:       {"False", v1alpha1.ReasonReconcileFailed},
@@ -154,7 +155,7 @@ func TestBlockedReason(t *testing.T) {
 }
 
 func TestRecentUpdatesGroupsApplications(t *testing.T) {
-	o := Outcome{Decisions: []updater.Decision{dec("a", updater.ActionUpdate), dec("b", updater.ActionUpdate), dec("c", updater.ActionSkip)}}
+	o := Outcome{Result: cycle.Result{Decisions: []updater.Decision{dec("a", updater.ActionUpdate), dec("b", updater.ActionUpdate), dec("c", updater.ActionSkip)}}}
 	got := recentUpdates(o, metav1.Now())
 	if len(got) != 1 || got[0].ApplicationsUpdated != 2 || got[0].NewVersion != "1.1" || got[0].Alias != "web" {
 		t.Fatalf("%+v", got)

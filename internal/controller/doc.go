@@ -21,6 +21,6 @@
 // the targets they name, across every ImageUpdater and the legacy
 // selection, with fresh tag listings of those repositories; the rest of the
 // interval's passes reuse the fresh listings. Holds live on the Application
-// in the HoldsAnnotation and pin images before planning, as repo mode's
+// in the holds.Annotation and pin images before planning, as repo mode's
 // holds file does. Passes and hold changes take turns on one mutex.
 package controller

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
@@ -78,55 +80,15 @@ type Engine struct {
 	cycles *cycles
 	// passMu lets one pass (or hold change) run at a time: the reconciler,
 	// the legacy loop, webhooks and the trigger API take turns.
-	passMu sync.Mutex
+	passMu cycle.Lock
 }
 
-// Outcome is the result of one pass over a set of applications.
+// Outcome is the result of one pass over a set of applications: the
+// cycle's Result and the conflicts of the selection.
 type Outcome struct {
-	// Applications counts the applications selected.
-	Applications int
-	// Decisions holds one decision per image.
-	Decisions []updater.Decision
-	// ArgoCD and Git are the write-back results.
-	ArgoCD []writeback.AppResult
-	Git    []writeback.GroupResult
-	// Problems are configuration errors.
-	Problems []error
+	cycle.Result
 	// Conflicts name applications another ImageUpdater also selects.
 	Conflicts []string
-}
-
-// failedApps names the applications whose write-back failed.
-func (o Outcome) failedApps() map[string]bool {
-	failed := map[string]bool{}
-	for _, r := range o.ArgoCD {
-		if r.Err != nil {
-			failed[r.App.String()] = true
-		}
-	}
-	for ref := range writeback.FailedApps(o.Git) {
-		failed[ref.String()] = true
-	}
-	return failed
-}
-
-// Counts returns the images updated, skipped and in error (write-back
-// failures and configuration problems count as errors).
-func (o Outcome) Counts() (updated, skipped, errored int) {
-	failed := o.failedApps()
-	for _, d := range o.Decisions {
-		switch {
-		case d.Action == updater.ActionError:
-			errored++
-		case d.Action == updater.ActionSkip:
-			skipped++
-		case failed[d.Target.App.String()]:
-			errored++
-		default:
-			updated++
-		}
-	}
-	return updated, skipped, errored + len(o.Problems)
 }
 
 // direct returns the uncached client.
@@ -155,29 +117,61 @@ func (e *Engine) init() {
 	})
 }
 
-// process plans and writes the targets of the given applications.
-func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.Application, targets []target.Target) Outcome {
+// pass runs one update cycle over a selection: its targets with the
+// deployed state of its applications, pinned by their holds annotations,
+// planned against the interval's registry cycle, written (argocd and git
+// write-back, Events as they land). report receives the result before the
+// summary line (with attrs) is logged.
+func (e *Engine) pass(ctx context.Context, sel selection, report cycle.ReporterFunc, attrs ...any) Outcome {
 	e.init()
-	out := Outcome{Applications: len(apps)}
-	items := make([]updater.Item, 0, len(targets))
-	for _, t := range targets {
-		dep := target.DeployedState(apps[t.App], t)
+	c := &cycle.Cycle{
+		Source:       clusterSource{sel},
+		Registry:     e.cycles.view(e.Resolver),
+		Writer:       cycle.WriterFunc(func(ctx context.Context, ds []updater.Decision) cycle.Writes { return e.write(ctx, ds, sel.apps) }),
+		Concurrency:  e.Concurrency,
+		PlanTimeout:  e.PlanTimeout,
+		Logger:       e.Logger,
+		SummaryAttrs: attrs,
+	}
+	if report != nil {
+		c.Reporter = report
+	}
+	res, _ := c.Run(ctx) // clusterSource never fails: the selection is read
+	return Outcome{Result: res}
+}
+
+// clusterSource is the controller's cycle.Source: a selection's targets,
+// deployed where its Applications say, held by their annotations.
+type clusterSource struct{ sel selection }
+
+// Collect returns the selection's items; unreadable holds annotations are
+// problems (and hold every image of their application).
+func (s clusterSource) Collect(context.Context) (cycle.Collected, error) {
+	items := make([]updater.Item, 0, len(s.sel.targets))
+	for _, t := range s.sel.targets {
+		dep := target.DeployedState(s.sel.apps[t.App], t)
 		items = append(items, updater.Item{Target: t, Current: updater.Current{Tag: dep.Tag, Digest: dep.Digest, Live: dep.Live}})
 	}
-	holdProblems := applyHolds(items, apps)
-	planner := &updater.Planner{Registry: e.cycles.view(e.Resolver), Concurrency: e.Concurrency, Logger: e.Logger, Timeout: e.PlanTimeout}
-	out.Decisions = planner.Plan(ctx, items)
-	e.logPlanned(ctx, out.Decisions)
+	pins, holdProblems := pinsOf(s.sel.apps)
+	problems := append(slices.Clone(s.sel.problems), holdProblems...)
+	return cycle.Collected{Applications: s.sel.matched, Items: items, Pins: pins, Problems: problems}, nil
+}
+
+// write applies a pass's decisions: the upstream log lines, argocd
+// write-back (each application's Event as its patch lands), git write-back,
+// then one Event per application written otherwise.
+func (e *Engine) write(ctx context.Context, decisions []updater.Decision, apps map[target.AppRef]*argocd.Application) cycle.Writes {
+	e.logPlanned(ctx, decisions)
+	var w cycle.Writes
 	var evented map[target.AppRef]bool
 	if e.ArgoCD != nil {
 		var written func(writeback.AppResult)
-		written, evented = e.eventAsWritten(out.Decisions, apps)
-		out.ArgoCD = e.ArgoCD.ApplyEach(ctx, out.Decisions, apps, written)
+		written, evented = e.eventAsWritten(decisions, apps)
+		w.ArgoCD = e.ArgoCD.ApplyEach(ctx, decisions, apps, written)
 	}
-	out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
-	out.Problems = append(holdProblems, out.Problems...)
-	e.recordEvents(out, apps, evented)
-	return out
+	w.Git, w.Problems = e.applyGit(ctx, decisions)
+	e.recordEvents(w.ArgoCD, w.Git, apps, evented)
+	return w
 }
 
 // eventAsWritten returns a callback recording the Event of an application
@@ -258,26 +252,20 @@ func orUnknown(s string) string {
 	return s
 }
 
-func (e *Engine) logSummary(ctx context.Context, o Outcome, attrs ...any) {
-	updated, skipped, errored := o.Counts()
-	e.Logger.InfoContext(ctx, fmt.Sprintf("Processing results: applications=%d images_considered=%d images_skipped=%d images_updated=%d errors=%d",
-		o.Applications, len(o.Decisions), skipped, updated, errored), attrs...)
-}
-
 // recordEvents emits one ImagesUpdated Event per application written,
 // except those already recorded (done).
-func (e *Engine) recordEvents(o Outcome, apps map[target.AppRef]*argocd.Application, done map[target.AppRef]bool) {
+func (e *Engine) recordEvents(argo []writeback.AppResult, groups []writeback.GroupResult, apps map[target.AppRef]*argocd.Application, done map[target.AppRef]bool) {
 	if e.Events == nil || e.DryRun {
 		return
 	}
 	written := map[target.AppRef][]updater.Decision{}
-	for _, r := range o.ArgoCD {
+	for _, r := range argo {
 		if r.Err == nil && r.Changed {
 			written[r.App] = append(written[r.App], r.Applied...)
 		}
 	}
 	proposed := map[target.AppRef]string{}
-	for _, g := range o.Git {
+	for _, g := range groups {
 		if g.Err == nil && g.Pushed {
 			for _, d := range g.Applied {
 				written[d.Target.App] = append(written[d.Target.App], d)

@@ -35,11 +35,10 @@ func TestOneEventPerApplication(t *testing.T) {
 	}
 	written(writeback.AppResult{App: both, Changed: true, Applied: decisions[1:2]})
 	written(writeback.AppResult{App: failed, Err: writeback.ErrConflict})
-	out := Outcome{
-		ArgoCD: []writeback.AppResult{{App: argoOnly, Changed: true, Applied: decisions[:1]}, {App: both, Changed: true, Applied: decisions[1:2]}, {App: failed, Err: writeback.ErrConflict}},
-		Git:    []writeback.GroupResult{{Pushed: true, Applied: decisions[2:3]}},
-	}
-	e.recordEvents(out, apps, evented)
+	e.recordEvents(
+		[]writeback.AppResult{{App: argoOnly, Changed: true, Applied: decisions[:1]}, {App: both, Changed: true, Applied: decisions[1:2]}, {App: failed, Err: writeback.ErrConflict}},
+		[]writeback.GroupResult{{Pushed: true, Applied: decisions[2:3]}},
+		apps, evented)
 	want := map[string]int{"argo-only": 1, "both": 1}
 	if len(got) != len(want) || got["argo-only"] != 1 || got["both"] != 1 {
 		t.Fatalf("events per application = %v, want %v", got, want)

@@ -1,13 +1,9 @@
 package controller
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,20 +18,6 @@ import (
 	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
-// HoldsAnnotation is the Application annotation keeping the holds of its
-// images across restarts: a JSON list of holds.Hold, each with Application
-// "namespace/name" of the annotated application, e.g.
-//
-//	imagepilot.io/holds: '[{"application":"apps/web","image":"web","version":"1.2.0","by":"ana","since":"2026-01-01T00:00:00Z"}]'
-//
-// Managed with the trigger API (imagepilot hold/release --server); edits by
-// hand are fine too. An unreadable value holds every image of the
-// application and is reported as a configuration problem.
-const HoldsAnnotation = "imagepilot.io/holds"
-
-// ErrNoSuchImage marks a hold or release naming no managed image or hold.
-var ErrNoSuchImage = errors.New("no such managed image")
-
 // holdAttempts bounds the read-modify-patch attempts of a hold change.
 const holdAttempts = 5
 
@@ -43,81 +25,39 @@ const holdAttempts = 5
 // see it (so the next pass does).
 const cacheWait = 10 * time.Second
 
-// ParseHolds reads the holds annotation value strictly (unknown fields and
-// invalid holds are errors); an empty value holds nothing.
-func ParseHolds(value string) ([]holds.Hold, error) {
-	if len(bytes.TrimSpace([]byte(value))) == 0 {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(value)))
-	dec.DisallowUnknownFields()
-	var hs []holds.Hold
-	if err := dec.Decode(&hs); err != nil {
-		return nil, fmt.Errorf("%w: annotation %s: %v", holds.ErrInvalid, HoldsAnnotation, err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("%w: annotation %s: trailing data", holds.ErrInvalid, HoldsAnnotation)
-	}
-	for i, h := range hs {
-		if err := h.Validate(); err != nil {
-			return nil, fmt.Errorf("annotation %s: holds[%d]: %w", HoldsAnnotation, i, err)
-		}
-	}
-	return hs, nil
-}
-
-// formatHolds renders holds for the annotation, sorted by image ("" when
-// none are left).
-func formatHolds(hs []holds.Hold) (string, error) {
-	if len(hs) == 0 {
-		return "", nil
-	}
-	hs = slices.Clone(hs)
-	sort.Slice(hs, func(i, j int) bool {
-		return hs[i].Application+"\x00"+hs[i].Image < hs[j].Application+"\x00"+hs[j].Image
-	})
-	data, err := json.Marshal(hs)
-	if err != nil {
-		return "", fmt.Errorf("encoding holds: %w", err)
-	}
-	return string(data), nil
-}
-
-// applyHolds marks the items of held images pinned, before planning. An
-// application whose annotation cannot be read keeps all its images where
-// they are; its error is returned.
-func applyHolds(items []updater.Item, apps map[target.AppRef]*argocd.Application) []error {
-	parsed := map[target.AppRef]holds.Set{}
-	broken := map[target.AppRef]error{}
-	var problems []error
+// pinsOf reads the holds annotations of the applications, before
+// planning. An application whose annotation cannot be read keeps all its
+// images where they are; its error is returned.
+func pinsOf(apps map[target.AppRef]*argocd.Application) (holds.AppPins, []error) {
+	ann := make(map[target.AppRef]map[string]string, len(apps))
 	for ref, app := range apps {
-		if app == nil {
-			continue
-		}
-		hs, err := ParseHolds(app.Annotations[HoldsAnnotation])
-		if err != nil {
-			broken[ref] = err
-			problems = append(problems, fmt.Errorf("application %s: %w", ref, err))
-			continue
-		}
-		parsed[ref] = holds.Set{Holds: hs}
-	}
-	for i := range items {
-		ref := items[i].Target.App
-		if err, ok := broken[ref]; ok {
-			items[i].Current.Hold = &updater.Hold{Pinned: true, Reason: "unreadable holds annotation (fix or remove it): " + err.Error()}
-			continue
-		}
-		if h, ok := parsed[ref].Find(ref, items[i].Target.Image); ok {
-			items[i].Current.Hold = &updater.Hold{Pinned: true, Reason: h.Describe()}
+		if app != nil {
+			ann[ref] = app.Annotations
 		}
 	}
-	return problems
+	return holds.PinsFromAnnotations(ann)
 }
 
-// Holds lists the holds of every Application in the watched namespaces
+// Holds returns the hold service of the Applications the ImageUpdaters
+// (and legacy, when set) manage, kept in their holds.Annotation. Hold
+// changes take turns with passes.
+func (e *Engine) Holds(legacy *Legacy) *holds.Service {
+	return &holds.Service{Store: annotationStore{e: e, legacy: legacy}, Now: e.nowOrReal}
+}
+
+// annotationStore is the controller's holds.Store: each Application's
+// holds.Annotation.
+type annotationStore struct {
+	e      *Engine
+	legacy *Legacy
+}
+
+var _ holds.Store = annotationStore{}
+
+// List lists the holds of every Application in the watched namespaces
 // (all namespaces when none are set). Unreadable annotations are errors.
-func (e *Engine) Holds(ctx context.Context) (holds.Set, error) {
+func (s annotationStore) List(ctx context.Context) (holds.Set, error) {
+	e := s.e
 	e.init()
 	apps, err := e.listApplications(ctx, "")
 	if err != nil {
@@ -126,7 +66,7 @@ func (e *Engine) Holds(ctx context.Context) (holds.Set, error) {
 	var set holds.Set
 	var errs []error
 	for i := range apps {
-		hs, err := ParseHolds(apps[i].Annotations[HoldsAnnotation])
+		hs, err := holds.ParseAnnotation(apps[i].Annotations[holds.Annotation])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("application %s/%s: %w", apps[i].Namespace, apps[i].Name, err))
 			continue
@@ -136,33 +76,28 @@ func (e *Engine) Holds(ctx context.Context) (holds.Set, error) {
 	return set, joinErrs(errs)
 }
 
-// Hold pins the image h names in every managed application h names (by
+// Place pins the image h names in every managed application h names (by
 // ImageUpdaters, and by legacy when set), storing it in the application's
-// HoldsAnnotation. When h.Version is set, that version is also written
+// holds.Annotation. When h.Version is set, that version is also written
 // through the image's write-back method (argocd or git). The next pass
 // sees the hold.
-func (e *Engine) Hold(ctx context.Context, legacy *Legacy, h holds.Hold) error {
-	if err := h.Validate(); err != nil {
-		return err
-	}
-	if h.Since.IsZero() {
-		h.Since = e.nowOrReal().UTC().Truncate(time.Second)
-	}
+func (s annotationStore) Place(ctx context.Context, h holds.Hold) error {
+	e := s.e
 	e.init()
 	e.passMu.Lock()
 	defer e.passMu.Unlock()
-	all, err := e.scopes(ctx, legacy)
+	all, err := e.scopes(ctx, s.legacy)
 	if err != nil {
 		e.Logger.WarnContext(ctx, "hold: some selections could not be read", "error", err)
 	}
 	var held []scope
 	var refs []target.AppRef
-	for _, s := range all {
-		f := s.sel.filter(func(t target.Target) bool { return holds.Matches(h, t.App, t.Image) })
+	for _, sc := range all {
+		f := sc.sel.filter(func(t target.Target) bool { return holds.Matches(h, t.App, t.Image) })
 		if len(f.targets) == 0 {
 			continue
 		}
-		held = append(held, scope{iu: s.iu, sel: f})
+		held = append(held, scope{iu: sc.iu, sel: f})
 		for ref := range f.apps {
 			if !slices.Contains(refs, ref) {
 				refs = append(refs, ref)
@@ -170,7 +105,7 @@ func (e *Engine) Hold(ctx context.Context, legacy *Legacy, h holds.Hold) error {
 		}
 	}
 	if len(refs) == 0 {
-		return fmt.Errorf("%w: application %q has no managed image %q", ErrNoSuchImage, h.Application, h.Image)
+		return fmt.Errorf("%w: application %q has no managed image %q", holds.ErrNoSuchImage, h.Application, h.Image)
 	}
 	for _, ref := range refs {
 		pinned := h
@@ -199,7 +134,8 @@ func (e *Engine) writeHeldVersion(ctx context.Context, held []scope, h holds.Hol
 	tag, digest := imagespec.SplitTagValue(h.Version)
 	var errs []error
 	for _, s := range held {
-		out := Outcome{Applications: len(s.sel.apps)}
+		var out Outcome
+		out.Applications = len(s.sel.apps)
 		for _, t := range s.sel.targets {
 			dep := target.DeployedState(s.sel.apps[t.App], t)
 			out.Decisions = append(out.Decisions, updater.Decision{
@@ -212,7 +148,7 @@ func (e *Engine) writeHeldVersion(ctx context.Context, held []scope, h holds.Hol
 			out.ArgoCD = e.ArgoCD.ApplyCached(ctx, out.Decisions, s.sel.apps)
 		}
 		out.Git, out.Problems = e.applyGit(ctx, out.Decisions)
-		e.recordEvents(out, s.sel.apps, nil)
+		e.recordEvents(out.ArgoCD, out.Git, s.sel.apps, nil)
 		for _, r := range out.ArgoCD {
 			if r.Err != nil {
 				errs = append(errs, r.Err)
@@ -236,10 +172,11 @@ func (e *Engine) writeHeldVersion(ctx context.Context, held []scope, h holds.Hol
 	return nil
 }
 
-// Release removes the hold of image from the applications application
+// Remove removes the hold of image from the applications application
 // names ("namespace/name", or "name" in any watched namespace); updates
 // resume with the next pass.
-func (e *Engine) Release(ctx context.Context, application, image string) error {
+func (s annotationStore) Remove(ctx context.Context, application, image string) error {
+	e := s.e
 	e.init()
 	e.passMu.Lock()
 	defer e.passMu.Unlock()
@@ -253,7 +190,7 @@ func (e *Engine) Release(ctx context.Context, application, image string) error {
 		if application != ref.Name && application != ref.String() {
 			continue
 		}
-		hs, _ := ParseHolds(apps[i].Annotations[HoldsAnnotation])
+		hs, _ := holds.ParseAnnotation(apps[i].Annotations[holds.Annotation])
 		if !slices.ContainsFunc(hs, func(h holds.Hold) bool { return releases(h, ref, image) }) {
 			continue
 		}
@@ -269,7 +206,7 @@ func (e *Engine) Release(ctx context.Context, application, image string) error {
 		e.Logger.InfoContext(ctx, "hold released", "application", ref.String(), "image", image)
 	}
 	if released == 0 {
-		return fmt.Errorf("%w: no hold for application %q image %q", ErrNoSuchImage, application, image)
+		return fmt.Errorf("%w: no hold for application %q image %q", holds.ErrNoSuchImage, application, image)
 	}
 	return nil
 }
@@ -306,7 +243,7 @@ func (e *Engine) patchHoldsOnce(ctx context.Context, ref target.AppRef, edit fun
 	}
 	orig := obj.DeepCopy()
 	ann := obj.GetAnnotations()
-	hs, err := ParseHolds(ann[HoldsAnnotation])
+	hs, err := holds.ParseAnnotation(ann[holds.Annotation])
 	if err != nil {
 		// A broken annotation is replaced: the request says what is wanted.
 		e.Logger.WarnContext(ctx, "replacing unreadable holds annotation", "application", ref.String(), "error", err)
@@ -314,9 +251,9 @@ func (e *Engine) patchHoldsOnce(ctx context.Context, ref target.AppRef, edit fun
 	}
 	set := holds.Set{Holds: hs}
 	if !edit(&set) {
-		return ann[HoldsAnnotation], false, nil
+		return ann[holds.Annotation], false, nil
 	}
-	value, err := formatHolds(set.Holds)
+	value, err := holds.FormatAnnotation(set.Holds)
 	if err != nil {
 		return "", false, err
 	}
@@ -324,9 +261,9 @@ func (e *Engine) patchHoldsOnce(ctx context.Context, ref target.AppRef, edit fun
 		ann = map[string]string{}
 	}
 	if value == "" {
-		delete(ann, HoldsAnnotation)
+		delete(ann, holds.Annotation)
 	} else {
-		ann[HoldsAnnotation] = value
+		ann[holds.Annotation] = value
 	}
 	obj.SetAnnotations(ann)
 	if err := e.direct().Patch(ctx, obj, client.MergeFromWithOptions(orig, client.MergeFromWithOptimisticLock{})); err != nil {
@@ -348,7 +285,7 @@ func (e *Engine) waitCached(ctx context.Context, ref target.AppRef, want string)
 	for {
 		var app argocd.Application
 		err := e.Client.Get(ctx, types.NamespacedName{Namespace: ref.Namespace, Name: ref.Name}, &app)
-		if err == nil && app.Annotations[HoldsAnnotation] == want {
+		if err == nil && app.Annotations[holds.Annotation] == want {
 			return nil
 		}
 		if time.Now().After(deadline) {

@@ -12,6 +12,7 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/target"
 )
 
@@ -32,17 +33,18 @@ func (e *Engine) ReconcileImageUpdater(ctx context.Context, iu *v1alpha1.ImageUp
 		}
 		return Outcome{}, err
 	}
-	out := e.process(ctx, sel.apps, sel.targets)
-	out.Applications = sel.matched
-	out.Problems = append(sel.problems, out.Problems...)
+	var statusErr error
+	out := e.pass(ctx, sel, func(ctx context.Context, res cycle.Result) {
+		out := Outcome{Result: res, Conflicts: sel.conflicts}
+		for _, p := range out.Problems {
+			e.Logger.ErrorContext(ctx, "configuration problem", "imageupdater", key(iu.Namespace, iu.Name), "error", p)
+		}
+		e.warnBlocked(ctx, iu, sel)
+		e.recordMetrics(iu, out, len(sel.targets))
+		statusErr = e.patchStatus(ctx, iu, out, len(sel.targets))
+	}, "imageupdater", key(iu.Namespace, iu.Name))
 	out.Conflicts = sel.conflicts
-	for _, p := range out.Problems {
-		e.Logger.ErrorContext(ctx, "configuration problem", "imageupdater", key(iu.Namespace, iu.Name), "error", p)
-	}
-	e.warnBlocked(ctx, iu, sel)
-	e.logSummary(ctx, out, "imageupdater", key(iu.Namespace, iu.Name))
-	e.recordMetrics(iu, out, len(sel.targets))
-	return out, e.patchStatus(ctx, iu, out, len(sel.targets))
+	return out, statusErr
 }
 
 // selectImageUpdater collects the applications and targets an ImageUpdater

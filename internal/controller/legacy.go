@@ -10,6 +10,7 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/target"
 )
 
@@ -71,12 +72,11 @@ func (e *Engine) RunLegacy(ctx context.Context, l *Legacy) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
-	out := e.process(ctx, sel.apps, sel.targets)
-	out.Problems = append(sel.problems, out.Problems...)
-	for _, p := range out.Problems {
-		e.Logger.ErrorContext(ctx, "configuration problem", "error", p)
-	}
-	e.logSummary(ctx, out, "mode", "legacy-annotations")
+	out := e.pass(ctx, sel, func(ctx context.Context, res cycle.Result) {
+		for _, p := range res.Problems {
+			e.Logger.ErrorContext(ctx, "configuration problem", "error", p)
+		}
+	}, "mode", "legacy-annotations")
 	return out, nil
 }
 

@@ -72,7 +72,7 @@ func (e *Engine) patchFailed(ctx context.Context, iu *v1alpha1.ImageUpdater, cau
 
 // recentUpdates groups the written updates by alias, image and version.
 func recentUpdates(o Outcome, now metav1.Time) []v1alpha1.RecentUpdate {
-	failed := o.failedApps()
+	failed := o.FailedApps()
 	// Pull request writes: an application whose request was already open,
 	// or whose base already had the change, was not written this pass; one
 	// whose request was opened carries its URL.
@@ -87,7 +87,7 @@ func recentUpdates(o Outcome, now metav1.Time) []v1alpha1.RecentUpdate {
 	index := map[string]int{}
 	var out []v1alpha1.RecentUpdate
 	for _, d := range o.Decisions {
-		if d.Action != updater.ActionUpdate || failed[d.Target.App.String()] {
+		if d.Action != updater.ActionUpdate || failed[d.Target.App] {
 			continue
 		}
 		pr := prs[d.Target.App]

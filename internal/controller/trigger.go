@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 )
 
 // scope is one ImageUpdater's selection, or the legacy selection (iu nil).
@@ -86,31 +87,20 @@ func (e *Engine) RunFor(ctx context.Context, legacy *Legacy, match Match) (Outco
 		if len(s.sel.targets) == 0 {
 			continue
 		}
-		out := e.process(ctx, s.sel.apps, s.sel.targets)
-		out.Applications = s.sel.matched
-		for _, p := range out.Problems {
-			e.Logger.ErrorContext(ctx, "configuration problem", "selection", s.name(), "error", p)
-		}
-		e.logSummary(ctx, out, "selection", s.name(), "trigger", true)
+		out := e.pass(ctx, s.sel, func(ctx context.Context, res cycle.Result) {
+			for _, p := range res.Problems {
+				e.Logger.ErrorContext(ctx, "configuration problem", "selection", s.name(), "error", p)
+			}
+		}, "selection", s.name(), "trigger", true)
 		if s.iu != nil {
 			e.recordTriggeredMetrics(s.iu, out)
 			if perr := e.patchRecent(ctx, s.iu, out); perr != nil {
 				out.Problems = append(out.Problems, perr)
 			}
 		}
-		total = merge(total, out)
+		total.Merge(out.Result)
 	}
 	return total, err
-}
-
-func merge(a, b Outcome) Outcome {
-	a.Applications += b.Applications
-	a.Decisions = append(a.Decisions, b.Decisions...)
-	a.ArgoCD = append(a.ArgoCD, b.ArgoCD...)
-	a.Git = append(a.Git, b.Git...)
-	a.Problems = append(a.Problems, b.Problems...)
-	a.Conflicts = append(a.Conflicts, b.Conflicts...)
-	return a
 }
 
 func (e *Engine) recordTriggeredMetrics(iu *v1alpha1.ImageUpdater, o Outcome) {

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 
 	"github.com/imagepilot/imagepilot/internal/git"
 	"github.com/imagepilot/imagepilot/internal/holds"
@@ -16,9 +15,6 @@ import (
 	"github.com/imagepilot/imagepilot/internal/writeback"
 	"github.com/imagepilot/imagepilot/internal/yamledit"
 )
-
-// ErrNoSuchImage is returned when a hold names no managed image.
-var ErrNoSuchImage = errors.New("no such managed image")
 
 // readHolds reads the holds file of the checkout at root (absent = none).
 func readHolds(root string) (holds.Set, error) {
@@ -32,37 +28,37 @@ func readHolds(root string) (holds.Set, error) {
 	return holds.Parse(data)
 }
 
-// applyHolds marks held items pinned.
-func applyHolds(items []updater.Item, set holds.Set) {
-	for i := range items {
-		if h, ok := set.Find(items[i].Target.App, items[i].Target.Image); ok {
-			items[i].Current.Hold = &updater.Hold{Pinned: true, Reason: h.Describe()}
-		}
-	}
+// Holds returns the hold service of the repository, kept in its
+// holds.Path; lock (nil: none) lets hold changes take turns with cycles.
+func (r *Runner) Holds(lock holds.Locker) *holds.Service {
+	return &holds.Service{Store: fileStore{r}, Lock: lock}
 }
 
-// Holds lists the repository's holds.
-func (r *Runner) Holds(ctx context.Context) (holds.Set, error) {
+// fileStore is repo mode's holds.Store: the repository's holds.Path,
+// changed by commits.
+type fileStore struct{ r *Runner }
+
+var _ holds.Store = fileStore{}
+
+// List lists the repository's holds.
+func (s fileStore) List(ctx context.Context) (holds.Set, error) {
+	r := s.r
 	repo, err := r.open(ctx)
 	if err != nil {
 		return holds.Set{}, err
 	}
 	defer repo.Close()
-	if _, _, err := r.load(ctx, repo); err != nil {
+	l, err := r.load(ctx, repo)
+	if err != nil {
 		return holds.Set{}, err
 	}
-	return readHolds(repo.Dir())
+	return l.holds, nil
 }
 
-// Hold pins an image, committing the holds file (and, when h.Version is
+// Place pins an image, committing the holds file (and, when h.Version is
 // set, that version into the image's write-back file) in one commit.
-func (r *Runner) Hold(ctx context.Context, h holds.Hold) (git.PushResult, error) {
-	if err := h.Validate(); err != nil {
-		return git.PushResult{}, err
-	}
-	if h.Since.IsZero() {
-		h.Since = time.Now().UTC().Truncate(time.Second)
-	}
+func (s fileStore) Place(ctx context.Context, h holds.Hold) error {
+	r := s.r
 	msg := fmt.Sprintf("imagepilot: hold %s %s", h.Application, h.Image)
 	if h.Version != "" {
 		msg += " at " + h.Version
@@ -70,7 +66,7 @@ func (r *Runner) Hold(ctx context.Context, h holds.Hold) (git.PushResult, error)
 	if h.Reason != "" {
 		msg += "\n\n" + h.Reason
 	}
-	return r.commitHolds(ctx, msg+"\n", func(root string, set *holds.Set, items []updater.Item) (bool, error) {
+	_, err := r.commitHolds(ctx, msg+"\n", func(root string, set *holds.Set, items []updater.Item) (bool, error) {
 		matched := false
 		for _, it := range items {
 			if !holds.Matches(h, it.Target.App, it.Target.Image) {
@@ -85,22 +81,24 @@ func (r *Runner) Hold(ctx context.Context, h holds.Hold) (git.PushResult, error)
 			}
 		}
 		if !matched {
-			return false, fmt.Errorf("%w: application %q has no image %q managed from %s", ErrNoSuchImage, h.Application, h.Image, RedactURL(r.RepoURL))
+			return false, fmt.Errorf("%w: application %q has no image %q managed from %s", holds.ErrNoSuchImage, h.Application, h.Image, RedactURL(r.RepoURL))
 		}
 		set.Put(h)
 		return true, nil
 	})
+	return err
 }
 
-// Release removes a hold; updates resume with the next cycle.
-func (r *Runner) Release(ctx context.Context, application, image string) (git.PushResult, error) {
+// Remove removes a hold; updates resume with the next cycle.
+func (s fileStore) Remove(ctx context.Context, application, image string) error {
 	msg := fmt.Sprintf("imagepilot: release %s %s\n", application, image)
-	return r.commitHolds(ctx, msg, func(_ string, set *holds.Set, _ []updater.Item) (bool, error) {
+	_, err := s.r.commitHolds(ctx, msg, func(_ string, set *holds.Set, _ []updater.Item) (bool, error) {
 		if !set.Remove(application, image) {
-			return false, fmt.Errorf("%w: no hold for application %q image %q", ErrNoSuchImage, application, image)
+			return false, fmt.Errorf("%w: no hold for application %q image %q", holds.ErrNoSuchImage, application, image)
 		}
 		return true, nil
 	})
+	return err
 }
 
 // commitHolds edits the holds file (and whatever edit does) in one commit on
@@ -112,12 +110,12 @@ func (r *Runner) commitHolds(ctx context.Context, msg string, edit func(root str
 		return git.PushResult{}, err
 	}
 	defer repo.Close()
-	rep, _, err := r.load(ctx, repo)
+	l, err := r.load(ctx, repo)
 	if err != nil {
 		return git.PushResult{}, err
 	}
 	return repo.CommitAndPush(ctx, git.CommitRequest{
-		Branch:  rep.Branch,
+		Branch:  l.rep.Branch,
 		Message: msg,
 		Apply: func(root string) (bool, error) {
 			set, err := readHolds(root)

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/git"
+	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
@@ -43,6 +45,12 @@ type Runner struct {
 	// PlanTimeout bounds the registry work of one cycle (0: none); images
 	// not decided in time fail and the others are written.
 	PlanTimeout time.Duration
+	// Observe, when set, receives every cycle as it ends (metrics): when it
+	// started and ended, its report and its error.
+	Observe func(start, end time.Time, rep Report, err error)
+	// OnWebhookEvent, when set, is told the source of every registry
+	// webhook event WebhookSink receives (metrics).
+	OnWebhookEvent func(source string)
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
 	// Verify, when set, must accept an image before it is deployed (the
@@ -50,61 +58,18 @@ type Runner struct {
 	Verify policy.Verifier
 }
 
-// Report is the outcome of one cycle.
+// Report is the outcome of one cycle: the cycle's Result and what repo
+// mode adds to it.
 type Report struct {
+	cycle.Result
 	// Branch is the branch the applications were read from.
 	Branch string
-	// Applications counts the applications managed from this repository.
-	Applications int
-	// Decisions holds one decision per image.
-	Decisions []updater.Decision
-	// Groups holds one result per written repository and branch.
-	Groups []writeback.GroupResult
-	// Problems are configuration errors found while loading.
-	Problems []error
 	// Skipped are configured applications whose sources live in other
 	// repositories; they are not errors, but nobody manages them here.
 	Skipped []SkippedApp
 	// SkippedFiles are YAML files that were not read although they may hold
 	// manifests (too large); templates are only logged, at debug level.
 	SkippedFiles []SkippedFile
-	// Duration is the cycle's wall time.
-	Duration time.Duration
-}
-
-// Counts returns the numbers of images updated, skipped and in error.
-func (r Report) Counts() (updated, skipped, errored int) {
-	failed := writeback.FailedApps(r.Groups)
-	for _, d := range r.Decisions {
-		switch {
-		case d.Action == updater.ActionError:
-			errored++
-		case d.Action == updater.ActionSkip:
-			skipped++
-		case failed[d.Target.App]:
-			errored++ // planned, but the write-back failed
-		default:
-			updated++
-		}
-	}
-	return updated, skipped, errored + len(r.Problems)
-}
-
-// Err summarises the cycle's failures (nil when everything worked).
-func (r Report) Err() error {
-	var errs []error
-	errs = append(errs, r.Problems...)
-	for _, d := range r.Decisions {
-		if d.Err != nil {
-			errs = append(errs, d.Err)
-		}
-	}
-	for _, g := range r.Groups {
-		if g.Err != nil {
-			errs = append(errs, g.Err)
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // RunOnce runs one cycle: read, plan, write.
@@ -116,6 +81,15 @@ func (r *Runner) RunOnce(ctx context.Context) (Report, error) {
 // a registry webhook does for the repository that was pushed to.
 func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Report, error) {
 	start := time.Now()
+	rep, err := r.runFor(ctx, start, only)
+	if r.Observe != nil {
+		r.Observe(start, time.Now(), rep, err)
+	}
+	return rep, err
+}
+
+// runFor is RunFor without the observer.
+func (r *Runner) runFor(ctx context.Context, start time.Time, only func(target.Target) bool) (Report, error) {
 	// One lock on the working copy for the whole cycle (read, plan, write
 	// back), against other goroutines and other imagepilot processes.
 	ctx, release, err := r.Git.Lease(ctx, r.RepoURL)
@@ -127,66 +101,65 @@ func (r *Runner) RunFor(ctx context.Context, only func(target.Target) bool) (Rep
 	if err != nil {
 		return Report{}, err
 	}
-	rep, items, err := r.load(ctx, repo)
-	if err != nil {
-		repo.Close()
-		return rep, err
-	}
-	if only != nil {
-		items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target) })
-	}
-	if r.Verify != nil {
-		for i := range items {
-			items[i].Target.Policy.Verify = r.Verify
-		}
-	}
-	planner := &updater.Planner{
-		Registry:    access.NewView(r.Resolver, r.Registry.NewCycle()),
+	var rep Report
+	c := &cycle.Cycle{
+		Start: start,
+		Source: cycle.SourceFunc(func(ctx context.Context) (cycle.Collected, error) {
+			l, err := r.load(ctx, repo)
+			rep = l.rep
+			if err != nil {
+				repo.Close()
+				return cycle.Collected{Problems: rep.Problems}, err
+			}
+			items := l.items
+			if only != nil {
+				items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target) })
+			}
+			if r.Verify != nil {
+				for i := range items {
+					items[i].Target.Policy.Verify = r.Verify
+				}
+			}
+			return cycle.Collected{Applications: rep.Applications, Items: items, Pins: l.holds, Problems: rep.Problems}, nil
+		}),
+		Registry: access.NewView(r.Resolver, r.Registry.NewCycle()),
+		Recheck:  r.rollbackCheck(repo),
+		Writer: cycle.WriterFunc(func(ctx context.Context, ds []updater.Decision) cycle.Writes {
+			repo.Close() // the writer opens the repository again, under the same lease
+			// Every write goes to --repo, however the applications spell it.
+			w := *r.Writer
+			w.Repository = r.RepoURL
+			return cycle.Writes{Git: w.Apply(ctx, ds)}
+		}),
 		Concurrency: r.Concurrency,
-		Logger:      r.Logger,
-		Timeout:     r.PlanTimeout,
+		Logger:      r.logger(),
+		PlanTimeout: r.PlanTimeout,
 	}
-	rep.Decisions = planner.Plan(ctx, items)
-	rep.Decisions = r.honourRollbacks(ctx, repo, planner, rep.Decisions)
-	repo.Close() // the writer opens the repository again, under the same lease
-	// Every write goes to --repo, however the applications spell it.
-	w := *r.Writer
-	w.Repository = r.RepoURL
-	rep.Groups = w.Apply(ctx, rep.Decisions)
-	rep.Duration = time.Since(start)
-	r.logSummary(ctx, rep)
-	return rep, nil
+	res, err := c.Run(ctx)
+	rep.Result = res
+	return rep, err
 }
 
-// honourRollbacks looks for rollbacks only where an image is about to move
-// (history is read for those alone) and plans held images again: the cycle's
-// registry answers are memoised, so this costs no registry request.
-func (r *Runner) honourRollbacks(ctx context.Context, hist History, planner *updater.Planner, decisions []updater.Decision) []updater.Decision {
-	var held []updater.Item
-	var at []int
-	for i, d := range decisions {
-		if d.Action != updater.ActionUpdate || !d.Current.Live {
-			continue
+// rollbackCheck returns the planner's recheck: an image about to move
+// whose value someone else wrote over imagepilot's is held (history is read
+// for those images alone). The planner plans held images again before
+// logging anything, so each image is logged once, with its final outcome.
+func (r *Runner) rollbackCheck(hist History) updater.Recheck {
+	return func(ctx context.Context, d updater.Decision) *updater.Hold {
+		if !d.Current.Live {
+			return nil
 		}
 		_, file, found, err := r.Writer.Layout.Current(hist.Dir(), d.Target)
 		if err != nil || !found {
-			continue
+			return nil
 		}
 		hold, err := detectRollback(ctx, hist, d.Item, file, r.AuthorEmail)
 		if err != nil {
 			r.logger().WarnContext(ctx, "rollback check failed", "application", d.Target.App.String(), "error", err)
-			continue
+			return nil
 		}
-		if hold != nil {
-			it := d.Item
-			it.Current.Hold = hold
-			held, at = append(held, it), append(at, i)
-		}
+		return hold
 	}
-	for j, d := range planner.Plan(ctx, held) {
-		decisions[at[j]] = d
-	}
-	return decisions
 }
 
 // open opens the working copy; the error names the repository without its
@@ -199,24 +172,32 @@ func (r *Runner) open(ctx context.Context) (*git.Repo, error) {
 	return repo, nil
 }
 
-// load checks out the branch and builds the planner's items.
-func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.Item, error) {
+// loaded is what load read from a checkout.
+type loaded struct {
+	rep   Report
+	items []updater.Item
+	holds holds.Set
+}
+
+// load checks out the branch and builds the planner's items; the holds
+// file is read but not applied (the cycle pins the items).
+func (r *Runner) load(ctx context.Context, repo *git.Repo) (loaded, error) {
 	var rep Report
 	branch := r.Branch
 	var err error
 	if branch == "" || branch == "HEAD" {
 		if branch, err = repo.DefaultBranch(ctx); err != nil {
-			return rep, nil, fmt.Errorf("default branch of %s: %w", RedactURL(r.RepoURL), redactError(err, r.RepoURL))
+			return loaded{rep: rep}, fmt.Errorf("default branch of %s: %w", RedactURL(r.RepoURL), redactError(err, r.RepoURL))
 		}
 	}
 	rep.Branch = branch
 	if err := repo.Checkout(ctx, branch); err != nil {
-		return rep, nil, fmt.Errorf("checking out %s: %w", branch, err)
+		return loaded{rep: rep}, fmt.Errorf("checking out %s: %w", branch, err)
 	}
 	manifests, errs := Load(repo.Dir(), r.AppsPath)
 	for _, err := range errs {
 		if errors.Is(err, ErrAppsPath) {
-			return rep, nil, err // nothing to do in this repository
+			return loaded{rep: rep}, err // nothing to do in this repository
 		}
 	}
 	rep.Problems = append(rep.Problems, errs...)
@@ -240,12 +221,11 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 	set, err := readHolds(repo.Dir())
 	if err != nil {
 		// Without the holds, any image might be pinned: move none.
-		return rep, nil, fmt.Errorf("%w (no image is updated until it is fixed)", err)
+		return loaded{rep: rep}, fmt.Errorf("%w (no image is updated until it is fixed)", err)
 	}
-	applyHolds(items, set)
 	rep.Applications = countApps(items)
 	r.logger().InfoContext(ctx, "cycle started", "repository", RedactURL(r.RepoURL), "branch", branch,
-		"applications", rep.Applications, "images", len(items), "held", countHeld(items),
+		"applications", rep.Applications, "images", len(items), "held", countHeld(items, set),
 		"problems", len(rep.Problems), "skippedApplications", len(rep.Skipped))
 	for _, p := range rep.Problems {
 		r.logger().ErrorContext(ctx, "configuration problem", "error", p)
@@ -254,7 +234,7 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (Report, []updater.It
 		r.logger().WarnContext(ctx, "application skipped: its source is another repository",
 			"application", s.App.String(), "file", s.File, "sources", s.Sources, "reason", s.Reason)
 	}
-	return rep, items, nil
+	return loaded{rep: rep, items: items, holds: set}, nil
 }
 
 func countApps(items []updater.Item) int {
@@ -265,11 +245,11 @@ func countApps(items []updater.Item) int {
 	return len(seen)
 }
 
-// countHeld counts the items a hold keeps where they are.
-func countHeld(items []updater.Item) int {
+// countHeld counts the items pins keep where they are.
+func countHeld(items []updater.Item, pins holds.Pins) int {
 	n := 0
 	for _, it := range items {
-		if it.Current.Hold != nil {
+		if _, ok := pins.Pin(it.Target.App, it.Target.Image); ok {
 			n++
 		}
 	}
@@ -281,10 +261,4 @@ func (r *Runner) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return r.Logger
-}
-
-func (r *Runner) logSummary(ctx context.Context, rep Report) {
-	updated, skipped, errored := rep.Counts()
-	r.logger().InfoContext(ctx, fmt.Sprintf("Processing results: applications=%d images_considered=%d images_skipped=%d images_updated=%d errors=%d",
-		rep.Applications, len(rep.Decisions), skipped, updated, errored), "duration", rep.Duration.Round(time.Millisecond))
 }

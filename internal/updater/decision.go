@@ -54,6 +54,8 @@ type Decision struct {
 	NewTag, NewDigest string
 	// Reason explains the action in words for logs, plan output and status.
 	Reason string
+	// Held tells a skip caused by a hold (a pin or a rollback).
+	Held bool
 	// Verdicts explain every listed tag (for verbose output).
 	Verdicts []policy.Verdict
 	// Err is the cause of an error action.

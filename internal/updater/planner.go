@@ -28,30 +28,73 @@ type Planner struct {
 	Registry Registry
 	// Concurrency bounds the targets planned at once (default 10).
 	Concurrency int
-	// Logger receives one line per decision; nil discards.
+	// Logger receives one line per final decision; nil discards.
 	Logger *slog.Logger
 	// Timeout bounds a whole Plan call (registry work of every item); 0
 	// means no bound beyond the caller's context. When it passes, the items
 	// not decided yet fail with ErrPlanTimeout, and the ones decided keep
 	// their decisions.
 	Timeout time.Duration
+	// Recheck, when set, looks at every planned update before it is final
+	// (repo mode's rollback detection); a hold it returns plans the item
+	// again with that hold. It is called one decision at a time.
+	Recheck Recheck
 }
 
 // ErrPlanTimeout marks the decisions of items a Plan call could not finish
 // within Planner.Timeout.
 var ErrPlanTimeout = errors.New("cycle time limit reached")
 
-// Plan returns one decision per item, in the items' order.
+// Recheck returns a hold for a planned update that must not happen (nil
+// when it may). It reports its own failures; the planner never fails an
+// item because of it.
+type Recheck func(ctx context.Context, d Decision) *Hold
+
+// Plan returns one final decision per item, in the items' order: holds
+// (those on the items and those Recheck finds) are applied before anything
+// is logged, so each image is logged once, with its outcome and reason.
 func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
+	// The time limit bounds registry work only: Recheck reads local history
+	// under the caller's context, so a rollback is never missed because
+	// the registries were slow.
+	rctx := ctx
+	if p.Timeout > 0 {
+		var cancel context.CancelFunc
+		rctx, cancel = context.WithTimeoutCause(ctx, p.Timeout, fmt.Errorf("%w (%v)", ErrPlanTimeout, p.Timeout))
+		defer cancel()
+	}
+	out := p.decideAll(rctx, items)
+	if p.Recheck != nil {
+		var held []Item
+		var at []int
+		for i, d := range out {
+			if d.Action != ActionUpdate {
+				continue
+			}
+			if hold := p.Recheck(ctx, d); hold != nil {
+				it := d.Item
+				it.Current.Hold = hold
+				held, at = append(held, it), append(at, i)
+			}
+		}
+		// The cycle's registry answers are memoised: planning again costs
+		// no registry request.
+		for j, d := range p.decideAll(rctx, held) {
+			out[at[j]] = d
+		}
+	}
+	for _, d := range out {
+		p.log(ctx, d)
+	}
+	return out
+}
+
+// decideAll decides every item, Concurrency at a time, without logging.
+func (p *Planner) decideAll(ctx context.Context, items []Item) []Decision {
 	out := make([]Decision, len(items))
 	limit := p.Concurrency
 	if limit <= 0 {
 		limit = 10
-	}
-	if p.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeoutCause(ctx, p.Timeout, fmt.Errorf("%w (%v)", ErrPlanTimeout, p.Timeout))
-		defer cancel()
 	}
 	sem := make(chan struct{}, limit)
 	var wg sync.WaitGroup
@@ -62,14 +105,12 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 		case <-ctx.Done():
 			// Out of time (or cancelled) before this item started.
 			out[i] = p.timedOut(ctx, Decision{Item: items[i]}.fail(context.Cause(ctx)))
-			p.log(ctx, out[i])
 			wg.Done()
 			continue
 		}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			out[i] = p.timedOut(ctx, p.decide(ctx, items[i]))
-			p.log(ctx, out[i])
 		}()
 	}
 	wg.Wait()
@@ -129,7 +170,9 @@ func compare(d Decision, pol *policy.Policy) Decision {
 	cur := d.Current
 	if cur.Hold != nil {
 		if cur.Hold.Pinned || !ranksAbove(pol, d.NewTag, d.NewDigest, cur.Hold.Until) {
-			return d.skip("held at %s: %s", orUnknown(cur.Tag), cur.Hold.Reason)
+			d = d.skip("held at %s: %s", orUnknown(cur.Tag), cur.Hold.Reason)
+			d.Held = true
+			return d
 		}
 	}
 	if cur.Tag == "" {
@@ -214,6 +257,14 @@ func (p *Planner) log(ctx context.Context, d Decision) {
 		p.Logger.ErrorContext(ctx, "image check failed", attrs...)
 	case ActionUpdate:
 		p.Logger.InfoContext(ctx, "image update planned", attrs...)
+	case ActionSkip:
+		if d.Held {
+			// A hold is a person's decision (or a rollback): say so where
+			// operators look, not only at debug level.
+			p.Logger.InfoContext(ctx, "image held", attrs...)
+			return
+		}
+		fallthrough
 	default:
 		p.Logger.DebugContext(ctx, "image skipped", attrs...)
 	}

@@ -43,16 +43,16 @@ func TestHoldSurvivesRestartAndCoversLegacy(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, app := range []string{ns + "/web", "legacy-web"} {
-		if err := f.engine.Hold(ctx, sel, holds.Hold{Application: app, Image: "web", Reason: "freeze", By: "test"}); err != nil {
+		if _, err := f.engine.Holds(sel).Hold(ctx, holds.Hold{Application: app, Image: "web", Reason: "freeze", By: "test"}); err != nil {
 			t.Fatalf("hold %s: %v", app, err)
 		}
 	}
-	if err := f.engine.Hold(ctx, sel, holds.Hold{Application: "web", Image: "other"}); !errors.Is(err, controller.ErrNoSuchImage) {
+	if _, err := f.engine.Holds(sel).Hold(ctx, holds.Hold{Application: "web", Image: "other"}); !errors.Is(err, holds.ErrNoSuchImage) {
 		t.Errorf("hold of an unmanaged image: %v", err)
 	}
 	broken := f.app(t, ns, "broken")
 	orig := broken.DeepCopy()
-	broken.Annotations = map[string]string{controller.HoldsAnnotation: "{not json"}
+	broken.Annotations = map[string]string{holds.Annotation: "{not json"}
 	if err := f.kube.Client.Patch(ctx, broken, client.MergeFrom(orig)); err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestHoldSurvivesRestartAndCoversLegacy(t *testing.T) {
 	if len(out.Decisions)+len(legacyOut.Decisions) != 3 {
 		t.Errorf("decisions: %d + %d", len(out.Decisions), len(legacyOut.Decisions))
 	}
-	if len(out.Problems) != 1 || !strings.Contains(out.Problems[0].Error(), controller.HoldsAnnotation) {
+	if len(out.Problems) != 1 || !strings.Contains(out.Problems[0].Error(), holds.Annotation) {
 		t.Errorf("problems: %v", out.Problems)
 	}
 	for _, name := range []string{"web", "broken"} {
@@ -87,12 +87,12 @@ func TestHoldSurvivesRestartAndCoversLegacy(t *testing.T) {
 			t.Errorf("%s moved to %s", name, got)
 		}
 	}
-	set, err := restarted.Holds(ctx)
+	set, err := restarted.Holds(nil).List(ctx)
 	if err == nil || len(set.Holds) != 2 {
 		t.Errorf("holds: %+v, %v (want two holds and an error for the broken annotation)", set, err)
 	}
 
-	if err := restarted.Release(ctx, "legacy-web", "web"); err != nil {
+	if err := restarted.Holds(nil).Release(ctx, "legacy-web", "web"); err != nil {
 		t.Fatal(err)
 	}
 	if legacyOut, err = restarted.RunLegacy(ctx, sel); err != nil {

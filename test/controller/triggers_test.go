@@ -18,7 +18,6 @@ import (
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/api"
 	"github.com/imagepilot/imagepilot/internal/cli"
-	"github.com/imagepilot/imagepilot/internal/controller"
 	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/test/infra"
@@ -195,9 +194,9 @@ func TestControllerTriggerAPIHoldsAndReleases(t *testing.T) {
 	if param(app, "image.tag") != "1.0.0" {
 		t.Errorf("hold did not write its version: %+v", app.Spec.Source.Helm.Parameters)
 	}
-	stored, err := controller.ParseHolds(app.Annotations[controller.HoldsAnnotation])
+	stored, err := holds.ParseAnnotation(app.Annotations[holds.Annotation])
 	if err != nil || len(stored) != 1 || stored[0].Application != ns+"/web" || stored[0].Version != "1.0.0" || stored[0].By != "oncall" {
-		t.Fatalf("annotation %q: %+v %v", app.Annotations[controller.HoldsAnnotation], stored, err)
+		t.Fatalf("annotation %q: %+v %v", app.Annotations[holds.Annotation], stored, err)
 	}
 	if iu := f.imageUpdater(t, ns, "updater"); len(iu.Status.RecentUpdates) == 0 || iu.Status.RecentUpdates[0].NewVersion != "1.0.0" ||
 		!strings.Contains(iu.Status.RecentUpdates[0].Message, "held at 1.0.0") {
@@ -223,8 +222,8 @@ func TestControllerTriggerAPIHoldsAndReleases(t *testing.T) {
 	if err := c.Release(ctx, "web", "web"); err != nil {
 		t.Fatal(err)
 	}
-	if a := f.app(t, ns, "web"); a.Annotations[controller.HoldsAnnotation] != "" {
-		t.Errorf("annotation left after release: %q", a.Annotations[controller.HoldsAnnotation])
+	if a := f.app(t, ns, "web"); a.Annotations[holds.Annotation] != "" {
+		t.Errorf("annotation left after release: %q", a.Annotations[holds.Annotation])
 	}
 	res, err = c.Check(ctx, api.CheckRequest{Application: "web", Image: "web"})
 	if err != nil {

@@ -31,8 +31,14 @@ func TestRollbackIsHeldUntilANewerTag(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "held at v2: rolled back from v3 by Test") {
 		t.Fatalf("plan exit %d does not show the hold:\n%s\n%s", code, out, stderr)
 	}
-	if code, out, stderr := e.imagepilot(t, "run", "--once"); code != 0 {
+	code, out, stderr = e.imagepilot(t, "run", "--once")
+	if code != 0 {
 		t.Fatalf("run exit %d\n%s\n%s", code, out, stderr)
+	}
+	// One line for the image, with its final outcome: never "update
+	// planned" for an image that is then held.
+	if strings.Contains(stderr, "image update planned") || strings.Count(stderr, "msg=\"image held\"") != 1 {
+		t.Fatalf("the held image is not logged once as held:\n%s", stderr)
 	}
 	if got := e.head(t); got != head {
 		t.Fatalf("the rollback was overwritten by %s:\n%s", got, e.file(t, "helm/.argocd-source-guestbook.yaml"))
