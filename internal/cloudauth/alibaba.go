@@ -8,10 +8,10 @@ import (
 	"strings"
 	"time"
 
-	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 	cr "github.com/alibabacloud-go/cr-20181201/v2/client"
-	"github.com/alibabacloud-go/tea/tea"
+	openapi "github.com/alibabacloud-go/darabonba-openapi/v2/client"
 	util "github.com/alibabacloud-go/tea-utils/v2/service"
+	"github.com/alibabacloud-go/tea/tea"
 	"github.com/aliyun/credentials-go/credentials"
 	"github.com/aliyun/credentials-go/credentials/providers"
 	"github.com/google/go-containerregistry/pkg/authn"

@@ -93,7 +93,9 @@ func New(spec Spec, target Target) (*Source, error) {
 func (s *Source) Registry() Registry { return s.reg }
 
 // String describes the source without secrets.
-func (s *Source) String() string { return fmt.Sprintf("provider:%s for %s", s.reg.Provider, s.reg.Host) }
+func (s *Source) String() string {
+	return fmt.Sprintf("provider:%s for %s", s.reg.Provider, s.reg.Host)
+}
 
 // Resolve logs in and returns the registry credentials.
 func (s *Source) Resolve(ctx context.Context) (authn.AuthConfig, error) {

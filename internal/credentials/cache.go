@@ -37,7 +37,7 @@ type cached struct {
 
 // resolution is one call of the wrapped source that others wait for.
 type resolution struct {
-	done  chan struct{}
+	done   chan struct{}
 	value  authn.AuthConfig
 	expiry time.Time
 	err    error

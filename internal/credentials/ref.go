@@ -31,11 +31,11 @@ var secretKeyPattern = regexp.MustCompile(`^[-._A-Za-z0-9]+$`)
 // ref is a syntactically valid reference.
 type ref struct {
 	kind      string
-	env       string // env
-	path      string // ext
-	namespace string // secret, pullsecret
-	name      string // secret, pullsecret
-	key       string // secret
+	env       string         // env
+	path      string         // ext
+	namespace string         // secret, pullsecret
+	name      string         // secret, pullsecret
+	key       string         // secret
 	provider  cloudauth.Spec // provider
 }
 
