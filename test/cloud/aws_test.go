@@ -172,7 +172,7 @@ func TestAWSRefreshBeforeExpiry(t *testing.T) {
 	if err := list(); err != nil || fake.ecr.Load() != 1 {
 		t.Fatalf("second use: %v, %d exchanges (want the cached one)", err, fake.ecr.Load())
 	}
-	iss.revokeAll() // the registry forgets the first password, as at its expiry
+	iss.revokeAll()                     // the registry forgets the first password, as at its expiry
 	time.Sleep(3100 * time.Millisecond) // past the refresh point (a quarter of the life before expiry)
 	if err := list(); err != nil {
 		t.Fatalf("after refresh: %v", err)
