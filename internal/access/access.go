@@ -99,7 +99,7 @@ func (r *Resolver) Auth(ctx context.Context, img imagespec.Spec, pullSecret stri
 		}
 		return auth, nil
 	}
-	src, err := r.source(ref, reg.Host(), ttl)
+	src, err := r.source(ref, reg, ttl)
 	if err != nil {
 		return nil, err
 	}
@@ -110,14 +110,25 @@ func (r *Resolver) Auth(ctx context.Context, img imagespec.Spec, pullSecret stri
 	return authn.FromConfig(cfg), nil
 }
 
-func (r *Resolver) source(ref, host string, ttl time.Duration) (credentials.Source, error) {
-	key := ref + "\x00" + host
+// source returns the cached credential source of ref for the registry:
+// one per reference and registry, so every image of a registry shares one
+// login (and, for provider: references, one token exchange).
+func (r *Resolver) source(ref string, reg registryconf.Registry, ttl time.Duration) (credentials.Source, error) {
+	host := reg.Host()
+	key := ref + "\x00" + host + "\x00" + reg.APIURL
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if src, ok := r.sources[key]; ok {
 		return src, nil
 	}
 	opts := []credentials.Option{credentials.WithRegistryHost(host)}
+	if _, ok := credentials.ProviderSpec(ref); ok {
+		tlsConfig, err := reg.TLSConfig()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, credentials.WithRegistryAPI(reg.APIURL, tlsConfig))
+	}
 	if r.secrets != nil {
 		opts = append(opts, credentials.WithSecretGetter(r.secrets))
 	}

@@ -42,7 +42,7 @@ func FuzzParseRef(f *testing.F) {
 		src, err := ParseRef(ref, opts...)
 		if err != nil {
 			// A reference of an unknown form may be a password: never echo it.
-			fixed := ErrInvalidRef.Error() + ": unknown form, want env:VAR, ext:/abs/path, secret:ns/name#key or pullsecret:ns/name" +
+			fixed := ErrInvalidRef.Error() + ": unknown form, want env:VAR, ext:/abs/path, secret:ns/name#key, pullsecret:ns/name or provider:aws|gcp|azure|alibaba|auto" +
 				"plain credentials: value is not in the form user:password; user name is empty; password is empty"
 			if !hasKnownKind(ref) && strings.Contains(err.Error(), ref) && !strings.Contains(fixed, ref) {
 				t.Fatalf("error quotes an unknown-form reference: %v", err)

@@ -1,6 +1,7 @@
 package credentials
 
 import (
+	"crypto/tls"
 	"os"
 	"time"
 )
@@ -14,6 +15,8 @@ type Option func(*options)
 type options struct {
 	getter       SecretGetter
 	registryHost string
+	apiURL       string
+	tls          *tls.Config
 	allowPlain   bool
 	extTimeout   time.Duration
 	lookupEnv    func(string) (string, bool)
@@ -50,4 +53,11 @@ func WithExtTimeout(d time.Duration) Option {
 // for callers with their own environment).
 func WithLookupEnv(lookup func(string) (string, bool)) Option {
 	return func(o *options) { o.lookupEnv = lookup }
+}
+
+// WithRegistryAPI sets where the registry answers (registries.conf api_url)
+// and its TLS configuration; provider:azure sends its token exchange there.
+// Without it the registry host over https with the system roots is used.
+func WithRegistryAPI(apiURL string, tlsConfig *tls.Config) Option {
+	return func(o *options) { o.apiURL, o.tls = apiURL, tlsConfig }
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/imagepilot/imagepilot/internal/cloudauth"
 )
 
 // Reference kinds, the part before the first colon.
@@ -13,6 +15,7 @@ const (
 	KindExt        = "ext"
 	KindSecret     = "secret"
 	KindPullSecret = "pullsecret"
+	KindProvider   = "provider"
 )
 
 // envNamePattern is what a POSIX shell accepts as a variable name.
@@ -28,15 +31,16 @@ var secretKeyPattern = regexp.MustCompile(`^[-._A-Za-z0-9]+$`)
 // ref is a syntactically valid reference.
 type ref struct {
 	kind      string
-	env       string // env
-	path      string // ext
-	namespace string // secret, pullsecret
-	name      string // secret, pullsecret
-	key       string // secret
+	env       string         // env
+	path      string         // ext
+	namespace string         // secret, pullsecret
+	name      string         // secret, pullsecret
+	key       string         // secret
+	provider  cloudauth.Spec // provider
 }
 
 // CheckRef reports whether ref is a well-formed configuration reference
-// (env:, ext:, secret:, pullsecret:). It does not accept the plain
+// (env:, ext:, secret:, pullsecret:, provider:). It does not accept the plain
 // user:password form and does no I/O. Errors wrap [ErrInvalidRef] and
 // never quote a value that could be a password.
 func CheckRef(ref string) error {
@@ -74,7 +78,7 @@ func parsePlain(reference string) (Source, error) {
 func hasKnownKind(reference string) bool {
 	kind, _, _ := strings.Cut(reference, ":")
 	switch kind {
-	case KindEnv, KindExt, KindSecret, KindPullSecret:
+	case KindEnv, KindExt, KindSecret, KindPullSecret, KindProvider:
 		return true
 	}
 	return false
@@ -86,6 +90,15 @@ func (r ref) source(o options) (Source, error) {
 		return &envSource{name: r.env, lookup: o.lookupEnv}, nil
 	case KindExt:
 		return &extSource{path: r.path, timeout: o.extTimeout}, nil
+	case KindProvider:
+		if o.registryHost == "" {
+			return nil, fmt.Errorf("%w %q: the registry host is unknown, cannot log in to it", ErrInvalidRef, r.String())
+		}
+		src, err := cloudauth.New(r.provider, cloudauth.Target{Host: o.registryHost, APIURL: o.apiURL, TLS: o.tls})
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalidRef, err)
+		}
+		return src, nil
 	case KindSecret:
 		if o.getter == nil {
 			return nil, fmt.Errorf("%w %q: reading Kubernetes Secrets is not available here", ErrInvalidRef, r.String())
@@ -111,6 +124,8 @@ func (r ref) String() string {
 		return KindExt + ":" + r.path
 	case KindSecret:
 		return KindSecret + ":" + r.namespace + "/" + r.name + "#" + r.key
+	case KindProvider:
+		return KindProvider + ":" + r.provider.String()
 	default:
 		return KindPullSecret + ":" + r.namespace + "/" + r.name
 	}
@@ -120,7 +135,7 @@ func parseRefSyntax(reference string) (ref, error) {
 	kind, rest, ok := strings.Cut(reference, ":")
 	if !ok || !hasKnownKind(reference) {
 		// Never quote the value: it may be a plain user:password.
-		return ref{}, fmt.Errorf("%w: unknown form, want env:VAR, ext:/abs/path, secret:ns/name#key or pullsecret:ns/name", ErrInvalidRef)
+		return ref{}, fmt.Errorf("%w: unknown form, want env:VAR, ext:/abs/path, secret:ns/name#key, pullsecret:ns/name or provider:aws|gcp|azure|alibaba|auto", ErrInvalidRef)
 	}
 	switch kind {
 	case KindEnv:
@@ -129,9 +144,25 @@ func parseRefSyntax(reference string) (ref, error) {
 		return parseExtRef(rest)
 	case KindSecret:
 		return parseSecretRef(rest)
+	case KindProvider:
+		spec, err := cloudauth.ParseSpec(rest)
+		if err != nil {
+			return ref{}, fmt.Errorf("%w: %w", ErrInvalidRef, err)
+		}
+		return ref{kind: KindProvider, provider: spec}, nil
 	default:
 		return parsePullSecretRef(rest)
 	}
+}
+
+// ProviderSpec returns the provider spec of a provider: reference; ok is
+// false for other forms and for malformed references.
+func ProviderSpec(reference string) (spec cloudauth.Spec, ok bool) {
+	r, err := parseRefSyntax(reference)
+	if err != nil || r.kind != KindProvider {
+		return cloudauth.Spec{}, false
+	}
+	return r.provider, true
 }
 
 func parseEnvRef(name string) (ref, error) {

@@ -3,6 +3,7 @@ package credentials
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 )
@@ -12,6 +13,15 @@ import (
 type Source interface {
 	// Resolve returns the credentials. Errors never contain secret values.
 	Resolve(ctx context.Context) (authn.AuthConfig, error)
+}
+
+// Expiring is a Source whose credentials stop being valid at a known time
+// (cloud registry tokens). [Cached] refreshes them before that time.
+type Expiring interface {
+	Source
+	// ResolveExpiring returns the credentials and when they expire (the
+	// zero time: unknown).
+	ResolveExpiring(ctx context.Context) (authn.AuthConfig, time.Time, error)
 }
 
 // SecretGetter reads a Kubernetes Secret's data. The Kubernetes side of the

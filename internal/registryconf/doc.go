@@ -25,8 +25,13 @@
 //     lower case; trailing slashes are dropped; Docker Hub's aliases
 //     (index.docker.io, ...) are stored as docker.io.
 //   - credentials is one of secret:ns/name#key, pullsecret:ns/name,
-//     env:VAR or ext:/abs/path (plain user:password is refused: this file
-//     is not the place for passwords).
+//     env:VAR, ext:/abs/path or provider:NAME[?key=value&...] with NAME
+//     aws, gcp, azure, alibaba or auto (plain user:password is refused:
+//     this file is not the place for passwords). A provider must fit the
+//     prefix host: provider:auto needs a cloud registry host, a named
+//     provider refuses another cloud's host, and a host the provider
+//     cannot read its account/region/instance from needs the options
+//     (see internal/cloudauth).
 //   - credsexpire is a Go duration ("12h", "90m"); a bare integer means
 //     seconds (upstream documents only durations; a bare number there was
 //     taken as nanoseconds, which nobody means). 0 or absent: never expire.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/imagepilot/imagepilot/internal/credentials"
 )
 
 // TagSortMode values.
@@ -22,6 +24,7 @@ type entry struct {
 	node        *yaml.Node
 	prefixNode  *yaml.Node
 	defaultNode *yaml.Node
+	credNode    *yaml.Node
 }
 
 // entry parses one list item; ok is false when it is not a mapping.
@@ -55,6 +58,7 @@ func (p *parser) entry(index int, item *yaml.Node) (entry, bool) {
 		}
 	}
 	p.requireFields(&e)
+	p.checkProvider(&e)
 	if e.reg.TagSortMode == "" {
 		e.reg.TagSortMode = TagSortNone
 	}
@@ -104,6 +108,7 @@ func (e *entry) set(key string, v *yaml.Node) (known bool, err error) {
 		e.prefixNode = v
 		r.Prefix, err = prefix(v)
 	case "credentials":
+		e.credNode = v
 		r.Credentials, err = credentialRef(v)
 	case "credsexpire":
 		r.CredsExpire, err = duration(v)
@@ -128,6 +133,20 @@ func (e *entry) set(key string, v *yaml.Node) (known bool, err error) {
 		return false, nil
 	}
 	return true, err
+}
+
+// checkProvider binds provider: credentials to the entry's prefix host, so
+// a provider that cannot serve the host (provider:auto on an unknown host,
+// provider:aws on an Azure host, an ECR host without account and region)
+// is reported at the credentials line, not at the first login.
+func (p *parser) checkProvider(e *entry) {
+	spec, ok := credentials.ProviderSpec(e.reg.Credentials)
+	if !ok || e.reg.Prefix == "" {
+		return
+	}
+	if _, err := spec.Bind(e.reg.Host()); err != nil {
+		p.failAt(e.credNode, e.label, "credentials: %v", err)
+	}
 }
 
 // crossCheck enforces one default and unique prefixes.

@@ -11,7 +11,8 @@ type Registry struct {
 	// Prefix is matched against image names (host, optionally with a path).
 	Prefix string
 	// Credentials is a credential reference: secret:ns/name#key,
-	// pullsecret:ns/name, env:VAR or ext:/abs/path. Empty means anonymous
+	// pullsecret:ns/name, env:VAR, ext:/abs/path or provider:NAME[?opts]
+	// (cloud workload identity). Empty means anonymous
 	// (or the Docker config keychain).
 	Credentials string
 	// CredsExpire is how long resolved credentials are cached; 0 = forever.

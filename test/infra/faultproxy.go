@@ -63,9 +63,10 @@ type FaultProxy struct {
 	// Host is host:port of URL.
 	Host string
 
-	backend http.Handler
-	token   http.Handler
-	srv     *httptest.Server
+	backend  http.Handler
+	token    http.Handler
+	handlers map[string]http.Handler
+	srv      *httptest.Server
 
 	mu       sync.Mutex
 	latency  time.Duration
@@ -85,6 +86,9 @@ type FaultProxyOptions struct {
 	// Listener, when set, is used instead of a fresh one on 127.0.0.1:0
 	// (so a caller can learn the URL before the backend starts).
 	Listener net.Listener
+	// Handlers serve these exact paths on the registry's own host (e.g.
+	// ACR's /oauth2/exchange) instead of forwarding them.
+	Handlers map[string]http.Handler
 }
 
 // NewFaultProxy starts a proxy to backend; it stops on t.Cleanup.
@@ -98,7 +102,7 @@ func NewFaultProxy(t testing.TB, backend *url.URL, opts FaultProxyOptions) *Faul
 	rp.Transport = tr
 	// The Host header stays the proxy's, so the registry's absolute
 	// Location headers (blob uploads) point back at the proxy.
-	p := &FaultProxy{backend: rp, token: opts.Token}
+	p := &FaultProxy{backend: rp, token: opts.Token, handlers: opts.Handlers}
 	srv := httptest.NewUnstartedServer(p)
 	if opts.Listener != nil {
 		_ = srv.Listener.Close()
@@ -184,6 +188,9 @@ func (p *FaultProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	next := p.backend
+	if h, ok := p.handlers[r.URL.Path]; ok {
+		next = h
+	}
 	if kind == KindToken && p.token != nil {
 		next = p.token
 	}

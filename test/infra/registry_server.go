@@ -56,6 +56,12 @@ type RegistryOptions struct {
 	TLS bool
 	// TokenLifetime is the bearer token lifetime (default 5 minutes).
 	TokenLifetime time.Duration
+	// TokenAccept, with RegistryToken, replaces the Username/Password check
+	// of the token server (TokenServer.Accept).
+	TokenAccept func(user, password string) bool
+	// Handlers serve extra exact paths on the registry's host
+	// (FaultProxyOptions.Handlers).
+	Handlers map[string]http.Handler
 	// Notifications are webhook endpoints the registry calls.
 	Notifications []NotificationEndpoint
 }
@@ -124,7 +130,7 @@ func StartRegistry(t testing.TB, opts RegistryOptions) *Registry {
 	r.Direct = scheme + "://" + cfg["http"].(map[string]any)["addr"].(string)
 	r.run(t, cfg)
 	direct, _ := url.Parse(r.Direct)
-	popts := FaultProxyOptions{Listener: proxyLn, TLS: proxyCert}
+	popts := FaultProxyOptions{Listener: proxyLn, TLS: proxyCert, Handlers: opts.Handlers}
 	if r.CA != nil {
 		popts.BackendCAs = r.CA.Pool
 	}
@@ -158,6 +164,7 @@ func (r *Registry) configureAuth(t testing.TB, cfg map[string]any, opts Registry
 		cfg["auth"] = map[string]any{"htpasswd": map[string]any{"realm": "imagepilot-test", "path": r.writeFile(t, "htpasswd", out)}}
 	case RegistryToken:
 		r.Token = NewTokenServer(t, opts.Username, opts.Password, opts.TokenLifetime)
+		r.Token.Accept = opts.TokenAccept
 		cfg["auth"] = map[string]any{"token": map[string]any{
 			"realm": proxyURL + "/token", "service": r.Token.Service, "issuer": r.Token.Issuer,
 			"rootcertbundle": r.writeFile(t, "token.crt", r.Token.CertPEM),

@@ -30,6 +30,10 @@ type TokenServer struct {
 	Issuer string
 	// CertPEM is the signing certificate for rootcertbundle.
 	CertPEM []byte
+	// Accept, when set, decides which user/password pairs (Basic auth and
+	// the password grant) get tokens instead of the fixed pair, e.g. only
+	// the temporary credentials a fake cloud endpoint issued.
+	Accept func(user, password string) bool
 
 	username, password string
 	lifetime           time.Duration
@@ -115,7 +119,7 @@ func (s *TokenServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (s *TokenServer) basicUser(r *http.Request) (string, bool) {
 	u, p, ok := r.BasicAuth()
-	return u, ok && u == s.username && p == s.password
+	return u, ok && s.accepts(u, p)
 }
 
 func (s *TokenServer) formUser(r *http.Request) (string, bool) {
@@ -125,7 +129,7 @@ func (s *TokenServer) formUser(r *http.Request) (string, bool) {
 	switch r.PostForm.Get("grant_type") {
 	case "password":
 		u := r.PostForm.Get("username")
-		return u, u == s.username && r.PostForm.Get("password") == s.password
+		return u, s.accepts(u, r.PostForm.Get("password"))
 	case "refresh_token":
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -133,6 +137,13 @@ func (s *TokenServer) formUser(r *http.Request) (string, bool) {
 		return u, ok
 	}
 	return "", false
+}
+
+func (s *TokenServer) accepts(user, password string) bool {
+	if s.Accept != nil {
+		return s.Accept(user, password)
+	}
+	return user == s.username && password == s.password
 }
 
 // access is one granted scope in the token's access claim.
