@@ -322,7 +322,7 @@ func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF 
 	}
 	if err := l.Run(ctx); err != nil {
 		if errors.Is(err, repomode.ErrCycleFailed) {
-			return withCode(ExitFailedCycle, err)
+			return withCode(cycleExitCode(err), err)
 		}
 		return err
 	}
