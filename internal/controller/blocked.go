@@ -17,7 +17,7 @@ const (
 	// WarningInvalidConfiguration: a setting of the selection is malformed.
 	WarningInvalidConfiguration = "InvalidConfiguration"
 	// WarningUnsupportedConfiguration: the selection asks for something
-	// imagepilot cannot do yet (pull requests, signature verification).
+	// imagepilot cannot do yet (pull requests).
 	WarningUnsupportedConfiguration = "UnsupportedConfiguration"
 )
 

@@ -11,10 +11,12 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/credentials"
 	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/verify"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
@@ -69,6 +71,17 @@ type Engine struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Secrets reads the cosign public keys ImageUpdaters name
+	// (imagesVerification.cosignKey), in the ImageUpdater's namespace;
+	// nil reads them through Direct, uncached.
+	Secrets credentials.SecretGetter
+
+	// verifiers keeps one Verifier per key set for the life of the
+	// engine, so a known image digest is never verified twice.
+	verifiers verify.Pool
+	// unverified remembers the last unverified-tags warning per
+	// application, so the Event is not repeated every pass.
+	unverified warnMemo
 
 	once   sync.Once
 	cycles *cycles
@@ -164,6 +177,7 @@ func (e *Engine) process(ctx context.Context, apps map[target.AppRef]*argocd.App
 	planner := &updater.Planner{Registry: e.cycles.view(e.Resolver), Concurrency: e.Concurrency, Logger: e.Logger}
 	out.Decisions = planner.Plan(ctx, items)
 	e.logPlanned(ctx, out.Decisions)
+	e.warnUnverified(ctx, out.Decisions, apps)
 	var evented map[target.AppRef]bool
 	if e.ArgoCD != nil {
 		var written func(writeback.AppResult)

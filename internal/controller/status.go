@@ -102,6 +102,8 @@ func setConditions(st *v1alpha1.ImageUpdaterStatus, gen int64, o Outcome) {
 	if o.Applications == 0 {
 		summary += " No Application matches spec.applicationRefs."
 	}
+	summary += unverifiedSummary(o)
+	setVerifiedCondition(st, gen, o)
 	msgs := errorMessages(o)
 	if len(msgs) == 0 {
 		set(v1alpha1.ConditionError, metav1.ConditionFalse, v1alpha1.ReasonNoErrors, "No errors during last reconciliation.")

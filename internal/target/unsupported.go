@@ -8,15 +8,13 @@ import (
 )
 
 // ErrUnsupported marks a setting imagepilot accepts but cannot honour yet
-// (pull requests, signature verification). An application with such a
-// setting is not updated: honouring the rest would push where the user
-// asked for a review, or deploy images nobody verified.
+// (pull requests). An application with such a setting is not updated:
+// honouring the rest would push where the user asked for a review.
 var ErrUnsupported = errors.New("unsupported setting")
 
 // unsupported returns one error per setting of applicationRefs[refIndex]
-// that imagepilot cannot honour yet. With useAnnotations, only the
-// reference's own verification block applies (as upstream reads it); the
-// object's write-back configuration is not used then.
+// that imagepilot cannot honour yet. With useAnnotations the object's
+// write-back configuration is not used.
 func unsupported(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app AppRef) []error {
 	ref := &spec.ApplicationRefs[refIndex]
 	refPath := fmt.Sprintf("spec.applicationRefs[%d]", refIndex)
@@ -31,25 +29,10 @@ func unsupported(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app AppRef) []er
 			ErrUnsupported, app, field, what))
 	}
 	if ref.UseAnnotations {
-		if ref.ImagesVerification.IsEnabled() {
-			fail(refPath+".imagesVerification", "signature verification policies")
-		}
 		return errs
 	}
 	if field := pullRequestField(spec, ref, refPath); field != "" {
 		fail(field, "pull requests")
-	}
-	if len(ref.Images) == 0 {
-		if spec.VerificationFor(ref, nil).IsEnabled() {
-			fail(verificationField(ref, nil, refPath, ""), "signature verification policies")
-		}
-		return errs
-	}
-	for j := range ref.Images {
-		img := &ref.Images[j]
-		if spec.VerificationFor(ref, img).IsEnabled() {
-			fail(verificationField(ref, img, refPath, fmt.Sprintf("%s.images[%d]", refPath, j)), "signature verification policies")
-		}
 	}
 	return errs
 }
@@ -64,16 +47,4 @@ func pullRequestField(spec *v1alpha1.ImageUpdaterSpec, ref *v1alpha1.Application
 		return "spec" + field
 	}
 	return ""
-}
-
-// verificationField names the most specific imagesVerification block that
-// applies to an image (img may be nil).
-func verificationField(ref *v1alpha1.ApplicationRef, img *v1alpha1.ImageConfig, refPath, imgPath string) string {
-	switch {
-	case img != nil && img.ImagesVerification != nil:
-		return imgPath + ".imagesVerification"
-	case ref.ImagesVerification != nil:
-		return refPath + ".imagesVerification"
-	}
-	return "spec.imagesVerification"
 }

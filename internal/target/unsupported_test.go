@@ -12,15 +12,9 @@ import (
 )
 
 func TestTargetsForLeavesBrokenOrUnsupportedSelectionAlone(t *testing.T) {
-	on := &v1alpha1.ImagesVerification{CosignKey: &v1alpha1.SecretKeyRef{SecretName: "cosign", Key: "cosign.pub"}}
-	off := &v1alpha1.ImagesVerification{Enabled: ptr(false)}
 	pr := &v1alpha1.WriteBackConfig{Method: "git", GitConfig: &v1alpha1.GitConfig{PullRequest: &v1alpha1.PullRequest{GitHub: &v1alpha1.GitHubPullRequest{}}}}
-	images := func(verify ...*v1alpha1.ImagesVerification) []v1alpha1.ImageConfig {
-		out := []v1alpha1.ImageConfig{{Alias: "web", ImageName: "nginx"}, {Alias: "db", ImageName: "postgres"}}
-		for i, v := range verify {
-			out[i].ImagesVerification = v
-		}
-		return out
+	images := func() []v1alpha1.ImageConfig {
+		return []v1alpha1.ImageConfig{{Alias: "web", ImageName: "nginx"}, {Alias: "db", ImageName: "postgres"}}
 	}
 	for name, tc := range map[string]struct {
 		spec        v1alpha1.ImageUpdaterSpec
@@ -36,30 +30,6 @@ func TestTargetsForLeavesBrokenOrUnsupportedSelectionAlone(t *testing.T) {
 		"ref pull request": {
 			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", WriteBackConfig: pr, Images: images()}}},
 			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].writeBackConfig.gitConfig.pullRequest",
-		},
-		"global verification": {
-			spec:    v1alpha1.ImageUpdaterSpec{ImagesVerification: on, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images()}}},
-			wantErr: ErrUnsupported, wantField: "spec.imagesVerification",
-		},
-		"ref verification": {
-			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", ImagesVerification: on, Images: images()}}},
-			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].imagesVerification",
-		},
-		"one image verified": {
-			spec:    v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", Images: images(nil, on)}}},
-			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].images[1].imagesVerification",
-		},
-		"image re-enables what the ref disabled": {
-			spec:    v1alpha1.ImageUpdaterSpec{ImagesVerification: on, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", ImagesVerification: off, Images: images(&v1alpha1.ImagesVerification{Enabled: ptr(true)})}}},
-			wantErr: ErrUnsupported, wantField: "spec.applicationRefs[0].images[0].imagesVerification",
-		},
-		"verification switched off": {
-			spec: v1alpha1.ImageUpdaterSpec{ImagesVerification: on, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", ImagesVerification: off, Images: images()}}},
-		},
-		"useAnnotations with ref verification": {
-			spec:        v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", UseAnnotations: true, ImagesVerification: on}}},
-			annotations: ann("image-list", "web=nginx"),
-			wantErr:     ErrUnsupported, wantField: "spec.applicationRefs[0].imagesVerification",
 		},
 		"useAnnotations ignores the object's write-back": {
 			spec:        v1alpha1.ImageUpdaterSpec{WriteBackConfig: pr, ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "a", UseAnnotations: true}}},
