@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/imagepilot/imagepilot/internal/policy"
+	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/verify"
 )
 
@@ -19,6 +20,31 @@ func cosignVerifier(paths []string) (policy.Verifier, error) {
 		return nil, fmt.Errorf("--cosign-key: %w", err)
 	}
 	return v, nil
+}
+
+// cosignSecretKeys loads the --cosign-secret mappings; nil without any. A
+// malformed mapping or an unreadable key is an error naming the value.
+func cosignSecretKeys(values []string) (repomode.SecretKeys, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	out := repomode.SecretKeys{}
+	for _, val := range values {
+		ref, file, err := repomode.ParseSecretKeyMapping(val)
+		if err != nil {
+			return nil, fmt.Errorf("--cosign-secret: %w", err)
+		}
+		if _, dup := out[ref]; dup {
+			return nil, fmt.Errorf("--cosign-secret: %s is mapped twice", ref)
+		}
+		k, err := verify.LoadKeyFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("--cosign-secret %s: %w", ref, err)
+		}
+		k.Name = ref
+		out[ref] = k
+	}
+	return out, nil
 }
 
 // printVerdicts writes the -v table; with signature verification it has a

@@ -29,6 +29,7 @@ type repoOptions struct {
 	loglevel    string
 	logformat   string
 	cosignKeys  []string
+	cosignRefs  []string
 }
 
 func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
@@ -42,6 +43,7 @@ func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
 	f.StringVar(&o.loglevel, "loglevel", env.str("info", "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
 	f.StringVar(&o.logformat, "logformat", env.str("text", "IMAGE_UPDATER_LOGFORMAT"), "log format: text or json (env IMAGE_UPDATER_LOGFORMAT)")
 	f.StringArrayVar(&o.cosignKeys, "cosign-key", nil, "repo mode: PEM public key; only images with a cosign signature by one of the keys are deployed (repeatable)")
+	f.StringArrayVar(&o.cosignRefs, "cosign-secret", nil, "repo mode: [NAMESPACE/]SECRET#KEY=FILE: the PEM public key file standing for the Secret an ImageUpdater's imagesVerification.cosignKey names (repeatable)")
 	o.git.register(f, env)
 }
 
@@ -53,6 +55,9 @@ func (o *repoOptions) prepare(f *pflag.FlagSet, env *envSource, repoMode bool) e
 	}
 	if o.concurrency < 1 {
 		return withCode(ExitUsage, fmt.Errorf("--max-concurrent-apps %d: want at least 1", o.concurrency))
+	}
+	if !repoMode && len(o.cosignRefs) > 0 {
+		return withCode(ExitUsage, fmt.Errorf("--cosign-secret applies to repo mode (--repo); in the cluster, the controller reads the Secret"))
 	}
 	if !repoMode && len(o.cosignKeys) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("--cosign-key applies to repo mode (--repo); in the cluster, ImageUpdater imagesVerification configures keys"))
@@ -75,6 +80,10 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 		return nil, err
 	}
 	verifier, err := cosignVerifier(o.cosignKeys)
+	if err != nil {
+		return nil, err
+	}
+	secretKeys, err := cosignSecretKeys(o.cosignRefs)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +110,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
 		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, Logger: logger, Verify: verifier,
+		SecretKeys: secretKeys,
 	}, nil
 }
 
