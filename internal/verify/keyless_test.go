@@ -27,7 +27,9 @@ import (
 
 func base64Decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
 
-func policyVerification(reason string) policy.Verification { return policy.Verification{Reason: reason} }
+func policyVerification(reason string) policy.Verification {
+	return policy.Verification{Reason: reason}
+}
 
 const (
 	testIssuer  = "https://token.actions.example.com"
