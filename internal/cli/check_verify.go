@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/pflag"
+
 	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/repomode"
 	"github.com/imagepilot/imagepilot/internal/verify"
@@ -20,6 +22,42 @@ func cosignVerifier(paths []string) (policy.Verifier, error) {
 		return nil, fmt.Errorf("--cosign-key: %w", err)
 	}
 	return v, nil
+}
+
+// keylessFlags are the keyless verification flags of check and repo mode.
+type keylessFlags struct {
+	identity, identityRegexp, issuer, issuerRegexp, trustedRoot string
+}
+
+func (k *keylessFlags) register(f *pflag.FlagSet) {
+	f.StringVar(&k.identity, "cosign-identity", "", "keyless: the signer (certificate SAN: e-mail or URI) a signature's certificate must name")
+	f.StringVar(&k.identityRegexp, "cosign-identity-regexp", "", "keyless: regular expression the certificate's signer must match")
+	f.StringVar(&k.issuer, "cosign-issuer", "", "keyless: the OIDC issuer the certificate must name")
+	f.StringVar(&k.issuerRegexp, "cosign-issuer-regexp", "", "keyless: regular expression the certificate's OIDC issuer must match")
+	f.StringVar(&k.trustedRoot, "trusted-root", "", "keyless: sigstore trusted_root.json (Fulcio CA, Rekor and TSA keys) to verify against, offline")
+}
+
+func (k keylessFlags) set() bool { return k != (keylessFlags{}) }
+
+// signatureVerifier builds the verifier of --cosign-key files and the
+// keyless flags: an image verifies with a key or with the identity. nil
+// without any; an unusable setting is an error naming the flag.
+func signatureVerifier(keys []string, kl keylessFlags) (policy.Verifier, error) {
+	kv, err := cosignVerifier(keys)
+	if err != nil || !kl.set() {
+		return kv, err
+	}
+	if kl.trustedRoot == "" {
+		return nil, fmt.Errorf("--cosign-identity/--cosign-issuer need --trusted-root FILE (verification is offline)")
+	}
+	k, err := verify.LoadKeyless(kl.trustedRoot, []verify.Identity{{Issuer: kl.issuer, IssuerRegexp: kl.issuerRegexp, Subject: kl.identity, SubjectRegexp: kl.identityRegexp}})
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-root/--cosign-identity/--cosign-issuer: %w", err)
+	}
+	if kv == nil {
+		return k, nil
+	}
+	return verify.Any{kv, k}, nil
 }
 
 // cosignSecretKeys loads the --cosign-secret mappings; nil without any. A

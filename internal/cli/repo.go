@@ -30,6 +30,7 @@ type repoOptions struct {
 	logformat   string
 	cosignKeys  []string
 	cosignRefs  []string
+	keyless     keylessFlags
 }
 
 func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
@@ -43,6 +44,7 @@ func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
 	f.StringVar(&o.loglevel, "loglevel", env.str("info", "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
 	f.StringVar(&o.logformat, "logformat", env.str("text", "IMAGE_UPDATER_LOGFORMAT"), "log format: text or json (env IMAGE_UPDATER_LOGFORMAT)")
 	f.StringArrayVar(&o.cosignKeys, "cosign-key", nil, "repo mode: PEM public key; only images with a cosign signature by one of the keys are deployed (repeatable)")
+	o.keyless.register(f)
 	f.StringArrayVar(&o.cosignRefs, "cosign-secret", nil, "repo mode: [NAMESPACE/]SECRET#KEY=FILE: the PEM public key file standing for the Secret an ImageUpdater's imagesVerification.cosignKey names (repeatable)")
 	o.git.register(f, env)
 }
@@ -55,6 +57,9 @@ func (o *repoOptions) prepare(f *pflag.FlagSet, env *envSource, repoMode bool) e
 	}
 	if o.concurrency < 1 {
 		return withCode(ExitUsage, fmt.Errorf("--max-concurrent-apps %d: want at least 1", o.concurrency))
+	}
+	if !repoMode && o.keyless.set() {
+		return withCode(ExitUsage, fmt.Errorf("--cosign-identity, --cosign-issuer and --trusted-root apply to repo mode (--repo)"))
 	}
 	if !repoMode && len(o.cosignRefs) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("--cosign-secret applies to repo mode (--repo); in the cluster, the controller reads the Secret"))
@@ -79,7 +84,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if err != nil {
 		return nil, err
 	}
-	verifier, err := cosignVerifier(o.cosignKeys)
+	verifier, err := signatureVerifier(o.cosignKeys, o.keyless)
 	if err != nil {
 		return nil, err
 	}
