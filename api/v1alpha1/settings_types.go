@@ -140,8 +140,8 @@ type GiteaPullRequest struct {
 
 // ImagesVerification is a signature verification policy. Blocks at the
 // object, application reference and image level merge field by field, the
-// most specific level winning. Verification is not supported yet: an
-// application with an image whose merged policy is enabled is not updated.
+// most specific level winning. Only tags whose image carries a cosign
+// signature by the key verify; the newest verified tag wins.
 //
 // +kubebuilder:validation:XValidation:rule="self.enabled == false || has(self.cosignKey)",message="at least one verification method (cosignKey) is required when verification is enabled"
 type ImagesVerification struct {

@@ -38,6 +38,7 @@ type checkOptions struct {
 	loglevel    string
 	kubeconfig  string
 	cosignKeys  []string
+	keyless     keylessFlags
 }
 
 // checkResult is the JSON output of check.
@@ -99,6 +100,7 @@ configuration error, 3 registry error.`,
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show every tag seen and why each candidate lost")
 	f.StringVar(&o.loglevel, "loglevel", "warn", "log level")
 	f.StringArrayVar(&o.cosignKeys, "cosign-key", nil, "PEM public key; only tags whose image a cosign signature by one of the keys covers are eligible (repeatable)")
+	o.keyless.register(f)
 	f.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig of the cluster holding the Secrets that secret: and pullsecret: credentials name")
 	return cmd
 }
@@ -119,7 +121,7 @@ func (o *checkOptions) run(ctx context.Context, image string, stdout, stderr io.
 	if o.constraint != "" {
 		settings.Constraint = o.constraint
 	}
-	if settings.Verify, err = cosignVerifier(o.cosignKeys); err != nil {
+	if settings.Verify, err = signatureVerifier(o.cosignKeys, o.keyless); err != nil {
 		return withCode(ExitUsage, err)
 	}
 	pol, err := policy.Compile(settings)

@@ -36,6 +36,8 @@ type repoOptions struct {
 	loglevel     string
 	logformat    string
 	cosignKeys   []string
+	cosignRefs   []string
+	keyless      keylessFlags
 	// ops, when set (run --repo), receives the registry metrics and is
 	// served with them (repo_ops.go).
 	ops *repoOps
@@ -53,6 +55,8 @@ func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
 	f.StringVar(&o.loglevel, "loglevel", env.str("info", "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
 	f.StringVar(&o.logformat, "logformat", env.str("text", "IMAGE_UPDATER_LOGFORMAT"), "log format: text or json (env IMAGE_UPDATER_LOGFORMAT)")
 	f.StringArrayVar(&o.cosignKeys, "cosign-key", nil, "repo mode: PEM public key; only images with a cosign signature by one of the keys are deployed (repeatable)")
+	o.keyless.register(f)
+	f.StringArrayVar(&o.cosignRefs, "cosign-secret", nil, "repo mode: [NAMESPACE/]SECRET#KEY=FILE: the PEM public key file standing for the Secret an ImageUpdater's imagesVerification.cosignKey names (repeatable)")
 	o.git.register(f, env)
 }
 
@@ -67,6 +71,12 @@ func (o *repoOptions) prepare(f *pflag.FlagSet, env *envSource, repoMode bool) e
 	}
 	if o.cycleTimeout < 0 {
 		return withCode(ExitUsage, fmt.Errorf("--cycle-timeout %v: want 0 (no limit) or a positive duration", o.cycleTimeout))
+	}
+	if !repoMode && o.keyless.set() {
+		return withCode(ExitUsage, fmt.Errorf("--cosign-identity, --cosign-issuer and --trusted-root apply to repo mode (--repo)"))
+	}
+	if !repoMode && len(o.cosignRefs) > 0 {
+		return withCode(ExitUsage, fmt.Errorf("--cosign-secret applies to repo mode (--repo); in the cluster, the controller reads the Secret"))
 	}
 	if !repoMode && len(o.cosignKeys) > 0 {
 		return withCode(ExitUsage, fmt.Errorf("--cosign-key applies to repo mode (--repo); in the cluster, ImageUpdater imagesVerification configures keys"))
@@ -88,7 +98,11 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if err != nil {
 		return nil, err
 	}
-	verifier, err := cosignVerifier(o.cosignKeys)
+	verifier, err := signatureVerifier(o.cosignKeys, o.keyless)
+	if err != nil {
+		return nil, err
+	}
+	secretKeys, err := cosignSecretKeys(o.cosignRefs)
 	if err != nil {
 		return nil, err
 	}
@@ -123,6 +137,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
 		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, PlanTimeout: o.cycleTimeout, Logger: logger, Verify: verifier,
+		SecretKeys: secretKeys,
 	}, nil
 }
 

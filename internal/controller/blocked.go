@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,11 +13,9 @@ import (
 // Reasons of the Warning Events recorded on an Application that an
 // ImageUpdater selects but leaves alone.
 const (
-	// WarningInvalidConfiguration: a setting of the selection is malformed.
+	// WarningInvalidConfiguration: a setting of the selection is malformed
+	// or cannot be honoured (an unreadable cosign key, say).
 	WarningInvalidConfiguration = "InvalidConfiguration"
-	// WarningUnsupportedConfiguration: the selection asks for something
-	// imagepilot cannot do yet (pull requests, signature verification).
-	WarningUnsupportedConfiguration = "UnsupportedConfiguration"
 )
 
 // maxEventNote bounds Event messages (the Events API takes at most 1 kB).
@@ -34,7 +31,7 @@ func (e *Engine) warnBlocked(ctx context.Context, iu *v1alpha1.ImageUpdater, sel
 	sort.Slice(refs, func(i, j int) bool { return refs[i].String() < refs[j].String() })
 	for _, ref := range refs {
 		errs := sel.blocked[ref]
-		reason := blockedReason(errs)
+		reason := WarningInvalidConfiguration
 		msgs := make([]string, len(errs))
 		for i, err := range errs {
 			msgs[i] = err.Error()
@@ -50,13 +47,3 @@ func (e *Engine) warnBlocked(ctx context.Context, iu *v1alpha1.ImageUpdater, sel
 	}
 }
 
-// blockedReason is WarningUnsupportedConfiguration when every error is an
-// unsupported setting, else WarningInvalidConfiguration.
-func blockedReason(errs []error) string {
-	for _, err := range errs {
-		if !errors.Is(err, target.ErrUnsupported) {
-			return WarningInvalidConfiguration
-		}
-	}
-	return WarningUnsupportedConfiguration
-}

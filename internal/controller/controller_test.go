@@ -2,7 +2,6 @@ package controller
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -84,9 +83,6 @@ func TestConditionsAndCounts(t *testing.T) {
 			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, "0 images checked"},
 			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "1 error(s) occurred during image update checks: configuration: spec.applicationRefs[0].images[0].imageName: bad"},
 			counts: [3]int{0, 0, 1}},
-		"unsupported": {o: Outcome{Result: cycle.Result{Applications: 1, Problems: []error{fmt.Errorf("%w: spec.imagesVerification", target.ErrUnsupported)}}},
-			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, ""},
-			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "unsupported: unsupported setting: spec.imagesVerification"}, counts: [3]int{0, 0, 1}},
 		"registry error": {o: Outcome{Result: cycle.Result{Applications: 1, Decisions: []updater.Decision{dec("a", updater.ActionError)}}},
 			ready:  cond{"True", v1alpha1.ReasonReconcileCompletedWithErrors, "1 in error"},
 			errorc: cond{"True", v1alpha1.ReasonPartialErrors, "image: application ns/a image web"}, counts: [3]int{0, 0, 1}},
@@ -137,22 +133,6 @@ func TestFailedConditions(t *testing.T) {
 	}
 }
 
-func TestBlockedReason(t *testing.T) {
-	unsup := fmt.Errorf("%w: x", target.ErrUnsupported)
-	bad := fmt.Errorf("%w: y", target.ErrConfig)
-	for name, tc := range map[string]struct {
-		errs []error
-		want string
-	}{
-		"unsupported only": {[]error{unsup, unsup}, WarningUnsupportedConfiguration},
-		"invalid":          {[]error{bad}, WarningInvalidConfiguration},
-		"mixed":            {[]error{unsup, bad}, WarningInvalidConfiguration},
-	} {
-		if got := blockedReason(tc.errs); got != tc.want {
-			t.Errorf("%s: %s, want %s", name, got, tc.want)
-		}
-	}
-}
 
 func TestRecentUpdatesGroupsApplications(t *testing.T) {
 	o := Outcome{Result: cycle.Result{Decisions: []updater.Decision{dec("a", updater.ActionUpdate), dec("b", updater.ActionUpdate), dec("c", updater.ActionSkip)}}}

@@ -13,11 +13,13 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/access"
+	"github.com/imagepilot/imagepilot/internal/credentials"
 	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/verify"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
@@ -75,6 +77,17 @@ type Engine struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Secrets reads the cosign public keys ImageUpdaters name
+	// (imagesVerification.cosignKey), in the ImageUpdater's namespace;
+	// nil reads them through Direct, uncached.
+	Secrets credentials.SecretGetter
+
+	// verifiers keeps one Verifier per key set for the life of the
+	// engine, so a known image digest is never verified twice.
+	verifiers verify.Pool
+	// unverified remembers the last unverified-tags warning per
+	// application, so the Event is not repeated every pass.
+	unverified warnMemo
 
 	once   sync.Once
 	cycles *cycles
@@ -162,6 +175,7 @@ func (s clusterSource) Collect(context.Context) (cycle.Collected, error) {
 // then one Event per application written otherwise.
 func (e *Engine) write(ctx context.Context, decisions []updater.Decision, apps map[target.AppRef]*argocd.Application) cycle.Writes {
 	e.logPlanned(ctx, decisions)
+	e.warnUnverified(ctx, decisions, apps)
 	var w cycle.Writes
 	var evented map[target.AppRef]bool
 	if e.ArgoCD != nil {

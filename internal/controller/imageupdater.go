@@ -67,6 +67,7 @@ func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdat
 		return selection{}, err
 	}
 	sel := selection{apps: map[target.AppRef]*argocd.Application{}, matched: len(matches), problems: problems}
+	keys := e.keyReader(iu.Namespace)
 	for _, m := range matches {
 		ref := target.AppRef{Namespace: m.App.Namespace, Name: m.App.Name}
 		if others := owners[ref]; len(others) > 0 {
@@ -84,6 +85,9 @@ func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdat
 			errs = target.RefsBlocked([]target.Match{m}, problems)
 		} else {
 			ts, errs = target.TargetsFor(&iu.Spec, m.RefIndex, m.App)
+			if len(errs) == 0 {
+				ts, errs = e.resolveVerification(ctx, keys, ref, ts)
+			}
 		}
 		sel.targets = append(sel.targets, ts...)
 		sel.problems = append(sel.problems, errs...)

@@ -182,7 +182,7 @@ func TestWarnBlocked(t *testing.T) {
 		wantReason string
 		wantIn     string
 	}{
-		{"unsupported", []error{fmt.Errorf("%w: spec.imagesVerification", target.ErrUnsupported)}, WarningUnsupportedConfiguration, "leaves this application alone: unsupported setting: spec.imagesVerification"},
+		{"unreadable key", []error{fmt.Errorf("%w: spec.imagesVerification.cosignKey: secret ns/cosign not found", target.ErrConfig)}, WarningInvalidConfiguration, "leaves this application alone: "},
 		{"invalid", []error{fmt.Errorf("%w: allow-tags", target.ErrConfig)}, WarningInvalidConfiguration, "allow-tags"},
 		{"long message cut", []error{long}, WarningInvalidConfiguration, "..."},
 	}
@@ -219,13 +219,13 @@ func TestWarnBlocked(t *testing.T) {
 func TestErrorMessagesKindsAndOrder(t *testing.T) {
 	o := Outcome{Result: cycle.Result{
 		Decisions: []updater.Decision{dec("z", updater.ActionError), dec("a", updater.ActionUpdate)},
-		Problems:  []error{errors.New("second in spec"), fmt.Errorf("%w: x", target.ErrUnsupported)},
+		Problems:  []error{errors.New("first in spec"), fmt.Errorf("%w: x", target.ErrConfig)},
 	}, Conflicts: []string{"application ns/a is also selected by ImageUpdater ns/b"}}
 	o.Decisions[0].Reason = "429"
 	got := errorMessages(o)
 	want := []string{
-		"configuration: second in spec",
-		"unsupported: unsupported setting: x",
+		"configuration: first in spec",
+		"configuration: "+fmt.Errorf("%w: x", target.ErrConfig).Error(),
 		"conflict: application ns/a is also selected by ImageUpdater ns/b",
 		"image: application ns/z image web: 429",
 	}

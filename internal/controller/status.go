@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -122,6 +121,8 @@ func setConditions(st *v1alpha1.ImageUpdaterStatus, gen int64, o Outcome) {
 	if o.Applications == 0 {
 		summary += " No Application matches spec.applicationRefs."
 	}
+	summary += unverifiedSummary(o)
+	setVerifiedCondition(st, gen, o)
 	msgs := errorMessages(o)
 	if len(msgs) == 0 {
 		set(v1alpha1.ConditionError, metav1.ConditionFalse, v1alpha1.ReasonNoErrors, "No errors during last reconciliation.")
@@ -151,16 +152,12 @@ func conditionSetter(st *v1alpha1.ImageUpdaterStatus, gen int64) func(t string, 
 }
 
 // errorMessages lists every error of the outcome, each prefixed with its
-// kind (configuration, unsupported, conflict, image, write-back): configuration
+// kind (configuration, conflict, image, write-back): configuration
 // problems in their order, the rest sorted.
 func errorMessages(o Outcome) []string {
 	var msgs []string
 	for _, p := range o.Problems {
-		kind := "configuration"
-		if errors.Is(p, target.ErrUnsupported) {
-			kind = "unsupported"
-		}
-		msgs = append(msgs, kind+": "+p.Error())
+		msgs = append(msgs, "configuration: "+p.Error())
 	}
 	var rest []string
 	for _, c := range o.Conflicts {

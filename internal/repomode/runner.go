@@ -16,6 +16,7 @@ import (
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
+	"github.com/imagepilot/imagepilot/internal/verify"
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
@@ -56,6 +57,13 @@ type Runner struct {
 	// Verify, when set, must accept an image before it is deployed (the
 	// --cosign-key signature check); it applies to every image of the run.
 	Verify policy.Verifier
+	// SecretKeys maps the cosignKey Secrets ImageUpdater objects name to
+	// public keys (--cosign-secret); an image whose block names an
+	// unmapped key is not updated.
+	SecretKeys SecretKeys
+
+	// verifiers keeps one Verifier per key set across cycles.
+	verifiers verify.Pool
 }
 
 // Report is the outcome of one cycle: the cycle's Result and what repo
@@ -115,10 +123,10 @@ func (r *Runner) runFor(ctx context.Context, start time.Time, only func(target.T
 			if only != nil {
 				items = slices.DeleteFunc(items, func(it updater.Item) bool { return !only(it.Target) })
 			}
-			if r.Verify != nil {
-				for i := range items {
-					items[i].Target.Policy.Verify = r.Verify
-				}
+			items, verrs := applyVerification(items, r.Verify, r.SecretKeys, &r.verifiers)
+			rep.Problems = append(rep.Problems, verrs...)
+			for _, p := range verrs {
+				r.logger().ErrorContext(ctx, "configuration problem", "error", p)
 			}
 			return cycle.Collected{Applications: rep.Applications, Items: items, Pins: l.holds, Problems: rep.Problems}, nil
 		}),

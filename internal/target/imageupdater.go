@@ -202,11 +202,19 @@ func TargetsFor(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app *argocd.Appli
 		for _, e := range aerrs {
 			errs = append(errs, fmt.Errorf("spec.applicationRefs[%d] (useAnnotations): %w", refIndex, e))
 		}
+		// Annotations have no verification form: the object's and the
+		// reference's blocks apply to every annotated image.
+		v, err := verificationFor(spec, ref, nil, fmt.Sprintf("spec.applicationRefs[%d]", refIndex), "")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%w: application %s: %w", ErrConfig, appRef, err))
+		}
+		for i := range ts {
+			ts[i].Verification = v
+		}
 		targets = ts
 	} else {
 		targets, errs = imageTargets(spec, refIndex, appRef)
 	}
-	errs = append(errs, unsupported(spec, refIndex, appRef)...)
 	placed, perrs := Place(app, targets)
 	errs = append(errs, perrs...)
 	if len(errs) > 0 {
@@ -296,6 +304,10 @@ func imageTarget(spec *v1alpha1.ImageUpdaterSpec, ref *v1alpha1.ApplicationRef, 
 	}
 	if t.Manifest, err = manifestOf(img.ManifestTargets); err != nil {
 		return Target{}, fmt.Errorf("%s.manifestTargets: %w", imgPath, err)
+	}
+	refPath := imgPath[:strings.LastIndex(imgPath, ".images[")]
+	if t.Verification, err = verificationFor(spec, ref, img, refPath, imgPath); err != nil {
+		return Target{}, err
 	}
 	return t, nil
 }

@@ -46,6 +46,12 @@ type Target struct {
 	WriteBack WriteBack
 	// Source is the application source whose manifests hold the image.
 	Source Source
+	// Verification is the signature policy an ImageUpdater's
+	// imagesVerification blocks ask for; nil when verification is off.
+	// The controller (or repo mode) turns it into Policy.Verify before
+	// planning; a target whose Verification cannot be resolved is never
+	// planned.
+	Verification *Verification
 }
 
 // Source is the application source that holds an image's manifests.

@@ -102,68 +102,6 @@ func TestBrokenSelectionLeavesApplicationAlone(t *testing.T) {
 	}
 }
 
-// TestUnsupportedSettingsLeaveApplicationAlone: signature verification is
-// not supported yet, so an application with it is not updated (no
-// unverified image), and the status, a Warning Event and the log say why.
-func TestUnsupportedSettingsLeaveApplicationAlone(t *testing.T) {
-	g := scSetupGit(t, map[string]string{"apps/web/Chart.yaml": "name: web\n"})
-	ns := g.ns
-	web := g.push(t, "team/web", "1.0.0", "1.2.0")
-	before := strings.TrimSpace(g.gitRev(t))
-	verify := &v1alpha1.ImagesVerification{Enabled: ptr(true), CosignKey: &v1alpha1.SecretKeyRef{SecretName: "cosign", Key: "cosign.pub"}}
-	image := func(v *v1alpha1.ImagesVerification) []v1alpha1.ImageConfig {
-		return []v1alpha1.ImageConfig{{Alias: "web", ImageName: web, ImagesVerification: v}}
-	}
-	gitWB := &v1alpha1.WriteBackConfig{Method: "git:secret:" + ns + "/git-creds"}
-	for _, tc := range []struct {
-		name, app string
-		spec      v1alpha1.ImageUpdaterSpec
-		field     string
-	}{
-		{name: "verification on the object", app: "v-spec", field: "spec.imagesVerification", spec: v1alpha1.ImageUpdaterSpec{
-			WriteBackConfig: gitWB, ImagesVerification: verify,
-			ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "v-spec", Images: image(nil)}}}},
-		{name: "verification on the image", app: "v-image", field: "spec.applicationRefs[0].images[0].imagesVerification", spec: v1alpha1.ImageUpdaterSpec{
-			WriteBackConfig: gitWB, ImagesVerification: &v1alpha1.ImagesVerification{Enabled: ptr(false)},
-			ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "v-image", Images: image(&v1alpha1.ImagesVerification{Enabled: ptr(true), CosignKey: verify.CosignKey})}}}},
-		{name: "verification with argocd write-back", app: "v-argocd", field: "spec.applicationRefs[0].imagesVerification", spec: v1alpha1.ImageUpdaterSpec{
-			ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: "v-argocd", ImagesVerification: verify, Images: image(nil)}}}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			g.createApp(t, helmApp(ns, tc.app, []argocd.HelmParameter{{Name: "image.tag", Value: "1.0.0"}}, web+":1.0.0"))
-			app := g.app(t, ns, tc.app)
-			app.Spec.Source.RepoURL, app.Spec.Source.Path, app.Spec.Source.TargetRevision = g.srv.RepoURL("gitops.git"), "apps/web", "main"
-			if err := g.kube.Client.Update(context.Background(), app); err != nil {
-				t.Fatal(err)
-			}
-			iu := g.createIU(t, ns, tc.app, tc.spec)
-			out := g.reconcile(t, iu)
-			if len(out.Decisions) != 0 {
-				t.Errorf("planned: %+v", out.Decisions)
-			}
-			if got := param(g.app(t, ns, tc.app), "image.tag"); got != "1.0.0" {
-				t.Errorf("application updated to %s", got)
-			}
-			wantConditions(t, iu, map[string]wantCond{
-				v1alpha1.ConditionError: {metav1.ConditionTrue, v1alpha1.ReasonPartialErrors, "unsupported: unsupported setting: application " + ns + "/" + tc.app + ": " + tc.field},
-			})
-			g.mu.Lock()
-			warnings := strings.Join(g.warnings[ns+"/"+tc.app], "\n")
-			g.mu.Unlock()
-			if !strings.HasPrefix(warnings, controller.WarningUnsupportedConfiguration+": ") || !strings.Contains(warnings, tc.field+": ") || !strings.Contains(warnings, "not supported yet") {
-				t.Errorf("warning events: %q", warnings)
-			}
-		})
-	}
-	if after := strings.TrimSpace(g.gitRev(t)); after != before {
-		t.Errorf("main moved %s -> %s", before, after)
-	}
-	logs := g.logs.String()
-	if !strings.Contains(logs, "application not updated: "+controller.WarningUnsupportedConfiguration) || !strings.Contains(logs, "signature verification policies are not supported yet") {
-		t.Errorf("log lacks the unsupported line:\n%s", logs)
-	}
-}
-
 func (g *scGitFixture) gitRev(t *testing.T) string {
 	t.Helper()
 	return infra.GitRun(t, g.bare, "rev-parse", "main")
