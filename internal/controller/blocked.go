@@ -46,4 +46,3 @@ func (e *Engine) warnBlocked(ctx context.Context, iu *v1alpha1.ImageUpdater, sel
 		}
 	}
 }
-

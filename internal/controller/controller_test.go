@@ -133,7 +133,6 @@ func TestFailedConditions(t *testing.T) {
 	}
 }
 
-
 func TestRecentUpdatesGroupsApplications(t *testing.T) {
 	o := Outcome{Result: cycle.Result{Decisions: []updater.Decision{dec("a", updater.ActionUpdate), dec("b", updater.ActionUpdate), dec("c", updater.ActionSkip)}}}
 	got := recentUpdates(o, metav1.Now())

@@ -225,7 +225,7 @@ func TestErrorMessagesKindsAndOrder(t *testing.T) {
 	got := errorMessages(o)
 	want := []string{
 		"configuration: first in spec",
-		"configuration: "+fmt.Errorf("%w: x", target.ErrConfig).Error(),
+		"configuration: " + fmt.Errorf("%w: x", target.ErrConfig).Error(),
 		"conflict: application ns/a is also selected by ImageUpdater ns/b",
 		"image: application ns/z image web: 429",
 	}
