@@ -310,3 +310,21 @@ func redactUserinfo(s string) string {
 
 // branchHasPrefix filters heads for ListOpen.
 func branchHasPrefix(head, prefix string) bool { return strings.HasPrefix(head, prefix) }
+
+// adoptExisting answers a create call that the forge refused because a
+// request for n.Head already exists (GitHub's 422, GitLab's and Gitea's
+// 409): the open request, marked Existed. When the forge lists none,
+// notListed says so.
+func adoptExisting(ctx context.Context, p interface {
+	FindOpen(ctx context.Context, base, head string) (*PullRequest, error)
+}, n NewPullRequest, notListed func() error) (PullRequest, error) {
+	found, err := p.FindOpen(ctx, n.Base, n.Head)
+	if err != nil {
+		return PullRequest{}, err
+	}
+	if found == nil {
+		return PullRequest{}, notListed()
+	}
+	found.Existed = true
+	return *found, nil
+}

@@ -116,15 +116,9 @@ func (g *giteaForge) Open(ctx context.Context, n NewPullRequest) (PullRequest, e
 	if err != nil {
 		// 409: "pull request already exists for these targets".
 		if resp != nil && resp.StatusCode == http.StatusConflict {
-			found, ferr := g.FindOpen(ctx, n.Base, n.Head)
-			if ferr != nil {
-				return PullRequest{}, ferr
-			}
-			if found == nil {
-				return PullRequest{}, g.fail("open pull request (Gitea says one exists, but none is listed)", resp, err)
-			}
-			found.Existed = true
-			return *found, nil
+			return adoptExisting(ctx, g, n, func() error {
+				return g.fail("open pull request (Gitea says one exists, but none is listed)", resp, err)
+			})
 		}
 		return PullRequest{}, g.fail("open pull request", resp, err)
 	}

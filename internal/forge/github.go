@@ -94,15 +94,9 @@ func (g *gitHub) Open(ctx context.Context, n NewPullRequest) (PullRequest, error
 	})
 	if err != nil {
 		if gitHubAlreadyExists(err) {
-			found, ferr := g.FindOpen(ctx, n.Base, n.Head)
-			if ferr != nil {
-				return PullRequest{}, ferr
-			}
-			if found == nil {
-				return PullRequest{}, g.fail("open pull request (GitHub says one exists, but none is listed)", resp, err)
-			}
-			found.Existed = true
-			return *found, nil
+			return adoptExisting(ctx, g, n, func() error {
+				return g.fail("open pull request (GitHub says one exists, but none is listed)", resp, err)
+			})
 		}
 		return PullRequest{}, g.fail("open pull request", resp, err)
 	}

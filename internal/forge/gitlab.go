@@ -84,15 +84,9 @@ func (g *gitLab) Open(ctx context.Context, n NewPullRequest) (PullRequest, error
 	if err != nil {
 		// 409: "Another open merge request already exists for this source branch".
 		if resp != nil && resp.StatusCode == http.StatusConflict {
-			found, ferr := g.FindOpen(ctx, n.Base, n.Head)
-			if ferr != nil {
-				return PullRequest{}, ferr
-			}
-			if found == nil {
-				return PullRequest{}, g.fail("open merge request (GitLab says one exists, but none is listed)", resp, err)
-			}
-			found.Existed = true
-			return *found, nil
+			return adoptExisting(ctx, g, n, func() error {
+				return g.fail("open merge request (GitLab says one exists, but none is listed)", resp, err)
+			})
 		}
 		return PullRequest{}, g.fail("open merge request", resp, err)
 	}

@@ -92,17 +92,8 @@ func TestInvalidTagNamesDroppedWhenListed(t *testing.T) {
 // sends headers and then stalls next to images of the real registry: the
 // stalled ones fail with ErrTimeout within the bound, the others update.
 func TestStalledRegistryDoesNotHoldUpOthers(t *testing.T) {
-	reg := infra.StartRegistry(t, infra.RegistryOptions{})
-	stuck := infra.StartStallingRegistry(t)
+	reg, stuck, conf := realAndStuck(t, 3)
 	ctx := ctxFor(t)
-	for i := range 3 {
-		infra.PushImage(t, reg.Repo(fmt.Sprintf("ok/app%d", i)), infra.NewImage(t, infra.ImageSpec{Created: time.Now().UTC().Truncate(time.Second)}), reg.RemoteOptions(ctx), "1.0.0", "1.2.0")
-	}
-	conf, err := registryconf.Parse(fmt.Appendf(nil, "registries:\n- name: real\n  prefix: %s\n  api_url: %s\n- name: stuck\n  prefix: %s\n  api_url: %s\n",
-		reg.Host, reg.URL, stuck.Host, stuck.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
 	const stall = 700 * time.Millisecond
 	c, err := registry.New(registry.WithRetryPolicy(testRetry), registry.WithResolver(conf.Lookup),
 		registry.WithTimeouts(3*time.Second, stall, 10*time.Second))
@@ -190,17 +181,8 @@ func TestNoHeadersFailsOnceWithinBound(t *testing.T) {
 // updater.ErrPlanTimeout, and the images decided before it keep their
 // updates.
 func TestCycleTimeLimitBoundsSlowRegistries(t *testing.T) {
-	reg := infra.StartRegistry(t, infra.RegistryOptions{})
-	stuck := infra.StartStallingRegistry(t)
+	reg, stuck, conf := realAndStuck(t, 2)
 	ctx := ctxFor(t)
-	for i := range 2 {
-		infra.PushImage(t, reg.Repo(fmt.Sprintf("ok/app%d", i)), infra.NewImage(t, infra.ImageSpec{Created: time.Now().UTC().Truncate(time.Second)}), reg.RemoteOptions(ctx), "1.0.0", "1.2.0")
-	}
-	conf, err := registryconf.Parse(fmt.Appendf(nil, "registries:\n- name: real\n  prefix: %s\n  api_url: %s\n- name: stuck\n  prefix: %s\n  api_url: %s\n",
-		reg.Host, reg.URL, stuck.Host, stuck.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
 	c, err := registry.New(registry.WithRetryPolicy(testRetry), registry.WithResolver(conf.Lookup),
 		registry.WithTimeouts(time.Minute, time.Minute, 2*time.Minute))
 	if err != nil {
@@ -235,4 +217,21 @@ func TestCycleTimeLimitBoundsSlowRegistries(t *testing.T) {
 		t.Errorf("planning took %s with a cycle limit of %s", elapsed, limit)
 	}
 	t.Logf("planned %d images in %s; %d requests stalled", len(items), elapsed, stuck.Stalled())
+}
+
+// realAndStuck starts the real registry with n repositories ok/appN holding
+// 1.0.0 and 1.2.0, and a stalling one, both in a registries.conf.
+func realAndStuck(t *testing.T, n int) (*infra.Registry, *infra.StallingRegistry, *registryconf.Config) {
+	t.Helper()
+	reg := infra.StartRegistry(t, infra.RegistryOptions{})
+	stuck := infra.StartStallingRegistry(t)
+	for i := range n {
+		infra.PushImage(t, reg.Repo(fmt.Sprintf("ok/app%d", i)), infra.NewImage(t, infra.ImageSpec{Created: time.Now().UTC().Truncate(time.Second)}), reg.RemoteOptions(ctxFor(t)), "1.0.0", "1.2.0")
+	}
+	conf, err := registryconf.Parse(fmt.Appendf(nil, "registries:\n- name: real\n  prefix: %s\n  api_url: %s\n- name: stuck\n  prefix: %s\n  api_url: %s\n",
+		reg.Host, reg.URL, stuck.Host, stuck.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, stuck, conf
 }
