@@ -3,6 +3,7 @@ package writeback
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -89,9 +90,32 @@ func TestCommitTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "build: automatic update of a, b\n\nupdates image reg/x tag '1' to '2'\nupdates image reg/y tag 'v1' to 'v2'\n"
+	want := "build: automatic update of 2 applications\n\nupdates image reg/x tag '1' to '2' in b\nupdates image reg/y tag 'v1' to 'v2' in a\n"
 	if msg != want {
 		t.Fatalf("message:\n%q\nwant\n%q", msg, want)
+	}
+	// One application: upstream's message, to the letter.
+	one, err := RenderCommit(tmpl, []Change{
+		{App: "a", Image: "reg/x", OldTag: "1", NewTag: "2"},
+		{App: "a", Image: "reg/y", OldTag: "v1", NewTag: "v2"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "build: automatic update of a\n\nupdates image reg/x tag '1' to '2'\nupdates image reg/y tag 'v1' to 'v2'\n"; one != want {
+		t.Fatalf("one application:\n%q\nwant\n%q", one, want)
+	}
+	// Fifty applications: the subject stays short.
+	var many []Change
+	for i := range 50 {
+		many = append(many, Change{App: fmt.Sprintf("app-%02d", i), Image: "reg/x", OldTag: "1", NewTag: "2"})
+	}
+	msg, err = RenderCommit(tmpl, many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if subject, _, _ := strings.Cut(msg, "\n"); subject != "build: automatic update of 50 applications" || !strings.Contains(msg, "in app-49\n") {
+		t.Fatalf("fifty applications: subject %q in\n%s", subject, msg)
 	}
 	if _, err := ParseCommitTemplate("{{ .Nope "); err == nil {
 		t.Fatal("broken template accepted")

@@ -11,11 +11,13 @@ import (
 )
 
 // DefaultCommitTemplate is the commit message users of Argo CD Image Updater
-// know; templates receive CommitData.
-const DefaultCommitTemplate = `build: automatic update of {{ .AppName }}
+// know for one application; templates receive CommitData. A commit of
+// several applications keeps a short subject (their number) and names the
+// application on each change line.
+const DefaultCommitTemplate = `build: automatic update of {{ if le (len .Apps) 1 }}{{ .AppName }}{{ else }}{{ len .Apps }} applications{{ end }}
 
 {{ range .AppChanges -}}
-updates image {{ .Image }} tag '{{ .OldTag }}' to '{{ .NewTag }}'
+updates image {{ .Image }} tag '{{ .OldTag }}' to '{{ .NewTag }}'{{ if gt (len $.Apps) 1 }} in {{ .App }}{{ end }}
 {{ end -}}
 `
 
