@@ -79,17 +79,8 @@ func (o *repoOps) serve(ctx context.Context, logger *slog.Logger, r *repomode.Ru
 // cycleOf turns one repo-mode cycle into what the metrics record: pushes
 // that were rejected before a later attempt succeeded count as failed.
 func cycleOf(start, end time.Time, rep repomode.Report, err error) metrics.Cycle {
-	c := metrics.Cycle{Mode: metrics.ModeRepo, Start: start, End: end, OK: err == nil && rep.Err() == nil}
-	for _, g := range rep.Git {
-		c.PushAttempts += g.Attempts
-		switch {
-		case g.Commit != "" && g.Pushed:
-			c.Commits++
-			c.FailedPushes += max(g.Attempts-1, 0)
-		default:
-			c.FailedPushes += g.Attempts
-		}
-	}
+	c := rep.Observation(metrics.ModeRepo, end, err)
+	c.Start = start // the wait for the working copy counts too
 	return c
 }
 

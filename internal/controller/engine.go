@@ -150,6 +150,9 @@ func (e *Engine) pass(ctx context.Context, sel selection, report cycle.ReporterF
 		c.Reporter = report
 	}
 	res, _ := c.Run(ctx) // clusterSource never fails: the selection is read
+	if e.Metrics != nil {
+		e.Metrics.Ops.ObserveCycle(res.Observation(metrics.ModeController, time.Now(), nil))
+	}
 	return Outcome{Result: res}
 }
 

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
 	"github.com/imagepilot/imagepilot/internal/writeback"
@@ -106,4 +107,22 @@ func (r Result) LogSummary(ctx context.Context, logger *slog.Logger, attrs ...an
 		return
 	}
 	logger.InfoContext(ctx, r.Summary(), append(attrs, "duration", r.Duration.Round(time.Millisecond))...)
+}
+
+// Observation is the cycle as the cycle metrics record it (see
+// metrics.Ops.ObserveCycle): in mode, ending at end, failed with err
+// (nil when it ran).
+func (r Result) Observation(mode string, end time.Time, err error) metrics.Cycle {
+	c := metrics.Cycle{Mode: mode, Start: end.Add(-r.Duration), End: end, OK: err == nil && r.Err() == nil}
+	for _, g := range r.Git {
+		c.PushAttempts += g.Attempts
+		switch {
+		case g.Commit != "" && g.Pushed:
+			c.Commits++
+			c.FailedPushes += max(g.Attempts-1, 0)
+		default:
+			c.FailedPushes += g.Attempts
+		}
+	}
+	return c
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
 	"github.com/imagepilot/imagepilot/internal/writeback"
@@ -97,4 +98,36 @@ func TestResultMergeAndSummary(t *testing.T) {
 		t.Fatalf("logged %q", line)
 	}
 	total.LogSummary(context.Background(), nil) // a nil logger discards
+}
+
+func TestObservation(t *testing.T) {
+	end := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name                            string
+		res                             Result
+		err                             error
+		ok                              bool
+		commits, attempts, failedPushes int
+	}{
+		{name: "nothing to do", ok: true},
+		{name: "pushed on the second attempt", ok: true,
+			res:     Result{Git: []writeback.GroupResult{{Commit: "abc", Pushed: true, Attempts: 2}}},
+			commits: 1, attempts: 2, failedPushes: 1},
+		{name: "one branch failed", ok: false,
+			res:     Result{Git: []writeback.GroupResult{{Commit: "abc", Pushed: true, Attempts: 1}, {Attempts: 3, Err: errors.New("rejected")}}},
+			commits: 1, attempts: 4, failedPushes: 3},
+		{name: "cycle error", err: errors.New("clone failed"), ok: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.res.Duration = 3 * time.Second
+			c := tt.res.Observation(metrics.ModeController, end, tt.err)
+			if c.Mode != metrics.ModeController || !c.End.Equal(end) || c.End.Sub(c.Start) != 3*time.Second {
+				t.Errorf("mode/times %+v", c)
+			}
+			if c.OK != tt.ok || c.Commits != tt.commits || c.PushAttempts != tt.attempts || c.FailedPushes != tt.failedPushes {
+				t.Errorf("got ok=%v commits=%d attempts=%d failed=%d, want %v %d %d %d", c.OK, c.Commits, c.PushAttempts, c.FailedPushes, tt.ok, tt.commits, tt.attempts, tt.failedPushes)
+			}
+		})
+	}
 }
