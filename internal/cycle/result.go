@@ -42,9 +42,12 @@ func (r Result) FailedApps() map[target.AppRef]bool {
 }
 
 // Counts returns the images updated, skipped and in error (write-back
-// failures and configuration problems count as errors).
+// failures and configuration problems count as errors). An update whose
+// pull request was already open, or whose base branch already had it, did
+// nothing this cycle and counts as skipped.
 func (r Result) Counts() (updated, skipped, errored int) {
 	failed := r.FailedApps()
+	quiet := quietPullRequests(r.Git)
 	for _, d := range r.Decisions {
 		switch {
 		case d.Action == updater.ActionError:
@@ -53,6 +56,8 @@ func (r Result) Counts() (updated, skipped, errored int) {
 			skipped++
 		case failed[d.Target.App]:
 			errored++ // planned, but the write-back failed
+		case quiet[d.Target.App]:
+			skipped++ // already proposed, or already in the base
 		default:
 			updated++
 		}
@@ -125,4 +130,22 @@ func (r Result) Observation(mode string, end time.Time, err error) metrics.Cycle
 		}
 	}
 	return c
+}
+
+// quietPullRequests names the applications of pull request writes that
+// changed nothing: the request was already open, or the base branch
+// already had the change.
+func quietPullRequests(groups []writeback.GroupResult) map[target.AppRef]bool {
+	quiet := map[target.AppRef]bool{}
+	for _, g := range groups {
+		if g.Err != nil || g.PullRequest == nil {
+			continue
+		}
+		if s := g.PullRequest.State; s == writeback.PRStateOpen || s == writeback.PRStateNone {
+			for _, d := range g.Applied {
+				quiet[d.Target.App] = true
+			}
+		}
+	}
+	return quiet
 }

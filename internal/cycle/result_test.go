@@ -58,6 +58,18 @@ func TestResultCounts(t *testing.T) {
 			errs: []string{"409", "e failed"},
 		},
 		{
+			name:    "pull requests: opened counts, already open or already in the base does not",
+			updated: 1, skipped: 2, errored: 0,
+			res: Result{
+				Decisions: []updater.Decision{a, b, c},
+				Git: []writeback.GroupResult{
+					{RepoURL: "r", Applied: []updater.Decision{a}, Pushed: true, PullRequest: &writeback.PullRequestResult{State: writeback.PRStateOpened}},
+					{RepoURL: "r", Applied: []updater.Decision{b}, PullRequest: &writeback.PullRequestResult{State: writeback.PRStateOpen}},
+					{RepoURL: "r", Applied: []updater.Decision{c}, PullRequest: &writeback.PullRequestResult{State: writeback.PRStateNone}},
+				},
+			},
+		},
+		{
 			name:    "skips and errors only",
 			updated: 0, skipped: 2, errored: 1,
 			res:  Result{Decisions: []updater.Decision{skip, skip, fail}},

@@ -79,8 +79,8 @@ func TestControllerPullRequests(t *testing.T) {
 	// The next pass: the request is open; no push, no second request, no
 	// new status entry.
 	out = g.reconcile(t, iu)
-	if _, _, errored := out.Counts(); errored != 0 || len(fake.PRs()) != 1 || len(iu.Status.RecentUpdates) != 1 {
-		t.Fatalf("second pass: errors %+v, requests %d, recent %d", out.Git, len(fake.PRs()), len(iu.Status.RecentUpdates))
+	if updated, _, errored := out.Counts(); updated != 0 || errored != 0 || len(fake.PRs()) != 1 || len(iu.Status.RecentUpdates) != 1 {
+		t.Fatalf("second pass: %d updated (want 0: the request is open), errors %+v, requests %d, recent %d", updated, out.Git, len(fake.PRs()), len(iu.Status.RecentUpdates))
 	}
 
 	// A newer tag: a new request supersedes the first.
