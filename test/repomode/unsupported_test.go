@@ -21,20 +21,21 @@ func annotatedKustomizeRepo(e *env, updater func(string) string) map[string]stri
 	return files
 }
 
-// TestRepoModeUnsupportedAndBrokenSelectionsLeaveTheApplicationAlone: an
-// ImageUpdater asking for signature verification, or with a broken
-// setting, makes no commit: no direct push, no fallback to the
-// Application's annotations; plan says why.
-func TestRepoModeUnsupportedAndBrokenSelectionsLeaveTheApplicationAlone(t *testing.T) {
+// TestRepoModeUnresolvableAndBrokenSelectionsLeaveTheApplicationAlone: an
+// ImageUpdater asking for signature verification with a key repo mode was
+// not given (--cosign-secret), or with a broken setting, makes no commit:
+// no unverified image, no fallback to the Application's annotations; plan
+// says why and what to pass.
+func TestRepoModeUnresolvableAndBrokenSelectionsLeaveTheApplicationAlone(t *testing.T) {
 	for name, tc := range map[string]struct {
 		edit func(string) string
 		want string
 	}{
-		"verification": {
+		"verification without its key": {
 			edit: func(s string) string {
 				return strings.Replace(s, "  applicationRefs:\n", "  imagesVerification:\n    cosignKey: {secretName: cosign, key: cosign.pub}\n  applicationRefs:\n", 1)
 			},
-			want: "spec.imagesVerification: signature verification policies are not supported yet",
+			want: "spec.imagesVerification.cosignKey: no key for Secret argocd/cosign key",
 		},
 		"strategy typo": {
 			edit: func(s string) string {
