@@ -31,6 +31,9 @@ func (e *Engine) Backend(legacy *Legacy) api.Backend {
 func (e *Engine) WebhookSink(legacy *Legacy) webhook.Sink {
 	return webhook.SinkFunc(func(ctx context.Context, ev webhook.Event) {
 		e.init()
+		if e.Metrics != nil {
+			e.Metrics.Ops.WebhookEvent(ev.Source)
+		}
 		e.Logger.InfoContext(ctx, "webhook: re-checking repository", "registry", ev.Registry, "repository", ev.Repository, "type", ev.Source)
 		if _, err := e.RunFor(ctx, legacy, func(t target.Target) bool { return t.InRepository(ev.Registry, ev.Repository) }); err != nil {
 			e.Logger.ErrorContext(ctx, "webhook-triggered pass failed", "error", err)

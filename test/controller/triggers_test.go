@@ -118,8 +118,10 @@ func TestControllerRegistryNotificationPatchesApplications(t *testing.T) {
 		{NamePattern: "other", Images: []v1alpha1.ImageConfig{{Alias: "other", ImageName: other}}},
 	}})
 
+	metricsPort := infra.GitFreePort(t)
 	logs := startController(t, f, ns, "--enable-webhook", "--disable-tls", "--webhook-port", fmt.Sprint(port),
-		"--legacy-annotations", "--match-application-name", "legacy-*")
+		"--legacy-annotations", "--match-application-name", "legacy-*",
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort), "--metrics-secure=false")
 	waitUntil(t, time.Minute, "the first pass", func() bool {
 		return listening(port) && param(f.app(t, ns, "web"), "image.tag") == "1.1.0" && param(f.app(t, ns, "legacy-web"), "web.tag") == "1.1.0" &&
 			f.imageUpdater(t, ns, "updater").Status.LastCheckedAt != nil
@@ -146,6 +148,14 @@ func TestControllerRegistryNotificationPatchesApplications(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "webhook: re-checking repository") {
 		t.Errorf("no webhook log line:\n%s", logs.String())
+	}
+	// The controller records the events and its passes in the cycle metrics.
+	scraped := scrape(t, fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort))
+	for _, want := range []string{`imagepilot_webhook_events_total{type="distribution"}`, `imagepilot_cycles_total{mode="controller",result="success"}`,
+		`imagepilot_cycle_duration_seconds_count{mode="controller"}`, `imagepilot_last_successful_cycle_timestamp_seconds{mode="controller"}`} {
+		if !strings.Contains(scraped, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 
