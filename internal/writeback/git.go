@@ -292,29 +292,13 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 		}
 		return w.results(ctx, ed, res)
 	}
-	tmpl := w.CommitTemplate
-	if tmpl == nil {
-		tmpl, _ = ParseCommitTemplate("")
-	}
 	req := git.CommitRequest{
-		Branch:     g.branch,
-		Base:       baseIfDifferent(g),
-		AllowForce: g.branch != g.base,
-		SignOff:    w.SignOff,
-		Apply:      func(dir string) (bool, error) { return ed.apply(ctx, dir) },
-	}
-	// The message lists what the last Apply run actually changed: changes
-	// dropped as concurrent edits, and applications left out, are not in it.
-	needLabels := UsesLabels(tmpl)
-	req.MessageFunc = func() (string, error) {
-		changes := changesOf(ed.applied, w.Layout)
-		if needLabels {
-			var err error
-			if changes, err = withLabels(ctx, changes, ed.applied); err != nil {
-				return "", err
-			}
-		}
-		return RenderCommit(tmpl, changes)
+		Branch:      g.branch,
+		Base:        baseIfDifferent(g),
+		AllowForce:  g.branch != g.base,
+		SignOff:     w.SignOff,
+		Apply:       func(dir string) (bool, error) { return ed.apply(ctx, dir) },
+		MessageFunc: w.messageFunc(ctx, ed, nil),
 	}
 	pr, err := repo.CommitAndPush(ctx, req)
 	res.Commit, res.Pushed, res.Attempts = pr.Commit, pr.Pushed, pr.Attempts
@@ -322,6 +306,33 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 		res.Err = fmt.Errorf("committing to %s branch %s: %w", repo.URL(), g.branch, err)
 	}
 	return w.results(ctx, ed, res)
+}
+
+// messageFunc renders the commit message of ed's last Apply run, which
+// lists what that run actually changed: changes dropped as concurrent
+// edits, and applications left out, are not in it. The new images' labels
+// are read only when the template uses them. rendered, when not nil,
+// receives the message.
+func (w *GitWriter) messageFunc(ctx context.Context, ed *groupEditor, rendered *string) func() (string, error) {
+	tmpl := w.CommitTemplate
+	if tmpl == nil {
+		tmpl, _ = ParseCommitTemplate("")
+	}
+	needLabels := UsesLabels(tmpl)
+	return func() (string, error) {
+		changes := changesOf(ed.applied, w.Layout)
+		if needLabels {
+			var err error
+			if changes, err = withLabels(ctx, changes, ed.applied); err != nil {
+				return "", err
+			}
+		}
+		msg, err := RenderCommit(tmpl, changes)
+		if rendered != nil {
+			*rendered = msg
+		}
+		return msg, err
+	}
 }
 
 // results completes res from the editor's last run and logs every result.

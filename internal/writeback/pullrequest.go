@@ -255,27 +255,11 @@ func (w *GitWriter) proposeGroup(ctx context.Context, repo *git.Repo, creds git.
 		res.PullRequest = pr
 		return w.results(ctx, dry, res)
 	}
-	tmpl := w.CommitTemplate
-	if tmpl == nil {
-		tmpl, _ = ParseCommitTemplate("")
-	}
 	var message string
 	req := git.CommitRequest{
 		Branch: g.branch, Base: g.base, AllowForce: true, SignOff: w.SignOff,
-		Apply: func(dir string) (bool, error) { return ed.apply(ctx, dir) },
-	}
-	needLabels := UsesLabels(tmpl)
-	req.MessageFunc = func() (string, error) {
-		changes := changesOf(ed.applied, w.Layout)
-		if needLabels {
-			var err error
-			if changes, err = withLabels(ctx, changes, ed.applied); err != nil {
-				return "", err
-			}
-		}
-		msg, err := RenderCommit(tmpl, changes)
-		message = msg
-		return msg, err
+		Apply:       func(dir string) (bool, error) { return ed.apply(ctx, dir) },
+		MessageFunc: w.messageFunc(ctx, ed, &message),
 	}
 	push, err := repo.CommitAndPush(ctx, req)
 	res.Commit, res.Pushed, res.Attempts = push.Commit, push.Pushed, push.Attempts
