@@ -42,9 +42,6 @@ func Listen(what, addr string, srv *http.Server, useTLS bool, o webhook.TLSOptio
 	return hs, nil
 }
 
-// Addr is the address the server listens on.
-func (hs *Server) Addr() string { return hs.ln.Addr().String() }
-
 // Serve serves until ctx ends (or the server fails), then shuts down
 // within 10 s.
 func (hs *Server) Serve(ctx context.Context, logger *slog.Logger) error {

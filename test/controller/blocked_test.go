@@ -11,7 +11,6 @@ import (
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/controller"
 	"github.com/imagepilot/imagepilot/internal/target"
-	"github.com/imagepilot/imagepilot/test/infra"
 )
 
 // TestBrokenSelectionLeavesApplicationAlone: an application an ImageUpdater
@@ -100,9 +99,4 @@ func TestBrokenSelectionLeavesApplicationAlone(t *testing.T) {
 			}
 		})
 	}
-}
-
-func (g *scGitFixture) gitRev(t *testing.T) string {
-	t.Helper()
-	return infra.GitRun(t, g.bare, "rev-parse", "main")
 }
