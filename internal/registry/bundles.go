@@ -63,7 +63,7 @@ func (m *repoMetadata) SigstoreBundles(ctx context.Context, indexDigest, imageDi
 }
 
 func (m *repoMetadata) fetchBundles(ctx context.Context, indexDigest, imageDigest string) ([][]byte, error) {
-	t, err := m.cycle.client.target(ctx, m.repo, m.auth)
+	t, err := m.cycle.target(ctx, m.repo, m.auth)
 	if err != nil {
 		return nil, err
 	}

@@ -65,6 +65,9 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 		rctx, cancel = context.WithTimeoutCause(ctx, p.Timeout, fmt.Errorf("%w (%v)", ErrPlanTimeout, p.Timeout))
 		defer cancel()
 	}
+	if ex, ok := p.Registry.(Expecter); ok {
+		ex.Expect(rctx, expectedImages(items))
+	}
 	out := p.decideAll(rctx, items)
 	if p.Recheck != nil {
 		var updates []Decision
