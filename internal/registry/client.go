@@ -36,6 +36,8 @@ type Client struct {
 	// refused names the registry+identity pairs whose token server did
 	// not honour a token for several repositories (see Cycle.Expect).
 	refused sync.Map
+	// noReferrers names the registry hosts without the OCI referrers API.
+	noReferrers sync.Map
 
 	tagDigests *ttlCache[string]
 	infos      *lru[manifestFacts]
@@ -66,6 +68,8 @@ func (c *Client) NewCycle() *Cycle {
 		client:   c,
 		listings: newMemo[Listing](false),
 		digests:  newMemo[string](false),
+
+		referrers: newMemo[referrersAnswer](false),
 	}
 }
 

@@ -18,6 +18,8 @@ type Cycle struct {
 	digests  *memo[string]
 	down     downRegistries
 	groups   scopeGroups
+	// referrers memoises referrers API answers by target and digest.
+	referrers *memo[referrersAnswer]
 }
 
 // Listing is one repository's tag listing, split by validity.
