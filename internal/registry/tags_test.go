@@ -158,15 +158,14 @@ func TestTagListingPagination(t *testing.T) {
 		pages        *pagedTags
 		size         int
 		wantRequests int32
-		wantErr      bool
 	}{
-		{"Link headers", &pagedTags{all: seven, link: true}, 3, 3, false},
-		{"last= without Link headers", &pagedTags{all: seven}, 3, 3, false},
-		{"last= with an exact multiple of n", &pagedTags{all: seven[:6]}, 3, 3, false},
-		{"registry ignores n", &pagedTags{all: seven, mode: "ignore n"}, 3, 1, false},
-		{"registry answers later pages with the whole list", &pagedTags{all: seven, mode: "whole list after the first page"}, 3, 3, false},
-		{"registry repeats last in the next page", &pagedTags{all: seven, mode: "inclusive last"}, 3, 4, false},
-		{"registry answers last= past the end with the first page", &pagedTags{all: seven[:6], mode: "ignore last at the end"}, 3, 3, false},
+		{"Link headers", &pagedTags{all: seven, link: true}, 3, 3},
+		{"last= without Link headers", &pagedTags{all: seven}, 3, 3},
+		{"last= with an exact multiple of n", &pagedTags{all: seven[:6]}, 3, 3},
+		{"registry ignores n", &pagedTags{all: seven, mode: "ignore n"}, 3, 1},
+		{"registry answers later pages with the whole list", &pagedTags{all: seven, mode: "whole list after the first page"}, 3, 3},
+		{"registry repeats last in the next page", &pagedTags{all: seven, mode: "inclusive last"}, 3, 4},
+		{"registry answers last= past the end with the first page", &pagedTags{all: seven[:6], mode: "ignore last at the end"}, 3, 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -175,12 +174,6 @@ func TestTagListingPagination(t *testing.T) {
 			got, err := newTestClient(t, WithPageSize(tt.size)).NewCycle().Tags(context.Background(), reg.repo("x"), nil)
 			if n := tt.pages.requests.Load(); n != tt.wantRequests {
 				t.Errorf("%d tag requests, want %d", n, tt.wantRequests)
-			}
-			if tt.wantErr {
-				if !errors.Is(err, ErrTransport) || got != nil {
-					t.Fatalf("got %v, %v; want no tags and ErrTransport", got, err)
-				}
-				return
 			}
 			if err != nil {
 				t.Fatal(err)
