@@ -54,8 +54,8 @@ func (m *memo[T]) do(ctx context.Context, key string, fn func(context.Context) (
 		if err := ctx.Err(); err != nil {
 			return zero, err
 		}
-		if m.forgetErrors {
-			return c.val, c.err
+		if !isContextErr(c.err) {
+			return c.val, c.err // forgetErrors: later callers try again
 		}
 		// The running call was cancelled by its own caller: try ourselves.
 	}
