@@ -104,8 +104,18 @@ func TestConcurrentCreates(t *testing.T) {
 				if kind == GitLab {
 					body = map[string]any{"source_branch": fmt.Sprintf("h%d", i), "target_branch": "main", "title": "t"}
 				}
-				status, _, _ := call(t, s, http.MethodPost, pullsPath(kind, "team/app"), authFor(kind, "tok"), body)
-				done <- status
+				// Not call: t.Fatal belongs to the test's goroutine.
+				req, _ := http.NewRequest(http.MethodPost, s.URL+pullsPath(kind, "team/app"), strings.NewReader(jsonText(body)))
+				for k, v := range authFor(kind, "tok") {
+					req.Header.Set(k, v)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					done <- 0
+					return
+				}
+				resp.Body.Close()
+				done <- resp.StatusCode
 			}()
 		}
 		for range 8 {
