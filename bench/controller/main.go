@@ -36,6 +36,8 @@ type config struct {
 	burst    int
 	workers  int
 	profile  string
+	// memProfile is where the child writes its heap profile.
+	memProfile string
 	// realistic seeds Applications of a real size (about 35 KB).
 	realistic bool
 	// latency is added to every registry request.
@@ -65,6 +67,7 @@ func main() {
 	flag.BoolVar(&cfg.tokens, "tokens", false, "the registry demands bearer tokens (Docker token auth)")
 	flag.BoolVar(&cfg.events, "events", true, "record ImagesUpdated Events and flush them at the end of each pass")
 	flag.StringVar(&cfg.profile, "cpuprofile", "", "write the measured process's CPU profile of the last -apps count here")
+	flag.StringVar(&cfg.memProfile, "memprofile", "", "write the measured process's heap profile (after its passes) of the last -apps count here")
 	flag.Parse()
 	ctx := context.Background()
 	if *child != "" {
