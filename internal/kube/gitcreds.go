@@ -110,7 +110,8 @@ func (g *GitCredentials) namedSecret(ctx context.Context, nsName string) (map[st
 }
 
 // repoSecret finds the repository secret for repoURL, or the longest
-// matching credential template; nil when neither exists.
+// matching credential template (both URLs normalized, as Argo CD does);
+// nil when neither exists.
 func (g *GitCredentials) repoSecret(ctx context.Context, repoURL string) (map[string][]byte, error) {
 	repos, err := g.secretsOfType(ctx, SecretTypeRepository)
 	if err != nil {
@@ -129,8 +130,9 @@ func (g *GitCredentials) repoSecret(ctx context.Context, repoURL string) (map[st
 	var best map[string][]byte
 	bestLen := -1
 	for _, s := range templates {
-		prefix := string(s.Data[fieldURL])
-		if prefix != "" && strings.HasPrefix(repoURL, prefix) && len(prefix) > bestLen {
+		// Argo CD normalizes both sides before the prefix match.
+		prefix := normalizeRepoURL(string(s.Data[fieldURL]))
+		if prefix != "" && strings.HasPrefix(want, prefix) && len(prefix) > bestLen {
 			best, bestLen = s.Data, len(prefix)
 		}
 	}
