@@ -294,7 +294,9 @@ func TestClientRequests(t *testing.T) {
 			out:  holds.Set{Holds: []holds.Hold{{Application: "web", Image: "web", Since: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}}},
 		},
 		{
-			name: "hold", call: func() (any, error) { return nil, c.Hold(ctx, holds.Hold{Application: "web", Image: "web", Version: "1"}) },
+			name: "hold", call: func() (any, error) {
+				return nil, c.Hold(ctx, holds.Hold{Application: "web", Image: "web", Version: "1"})
+			},
 			want: seen{"POST", "/api/v1/holds", "Bearer tok", "application/json", `{"application":"web","image":"web","version":"1","since":"0001-01-01T00:00:00Z"}`},
 		},
 		{
