@@ -182,34 +182,63 @@ func TestPlanConcurrencyAndOrder(t *testing.T) {
 	}
 }
 
-// TestRecheckRunsOutsideTheTimeLimit shows the rollback recheck is asked
-// only about planned updates, under the caller's context even after the
-// registry time limit passed, and that its hold is applied: an update
-// decided in time and then held is a hold, not a time-limit error.
-func TestRecheckRunsOutsideTheTimeLimit(t *testing.T) {
-	reg := &flakyRegistry{fakeRegistry: fakeRegistry{tags: map[string][]string{
-		"docker.io/library/app": {"v1", "v2"}, "docker.io/library/db": {"v1"},
-	}}}
-	var asked []string
-	p := &Planner{Registry: reg, Timeout: 30 * time.Millisecond, Recheck: func(ctx context.Context, d Decision) *Hold {
-		asked = append(asked, d.Target.Image.Key())
-		time.Sleep(50 * time.Millisecond) // slow local history: past the registry limit
-		if ctx.Err() != nil {
-			t.Errorf("recheck context done: %v", context.Cause(ctx))
-		}
-		return &Hold{Reason: "rolled back from v2", Until: "v2"}
-	}}
-	ds := p.Plan(context.Background(), []Item{
-		item(t, "app", policy.Settings{}, Current{Tag: "v1", Live: true}),
-		item(t, "db", policy.Settings{}, Current{Tag: "v1", Live: true}),
-	})
-	if strings.Join(asked, ",") != "docker.io/library/app" {
-		t.Fatalf("recheck asked about %v, want only the planned update", asked)
+// TestRecheck shows the rollback recheck is asked once, about the planned
+// updates alone, under the caller's context even after the registry time
+// limit passed (an update decided in time and then held is a hold, not a
+// time-limit error), and that its holds are aligned with the updates.
+func TestRecheck(t *testing.T) {
+	rolledBack := &Hold{Reason: "rolled back from v2", Until: "v2"}
+	tests := []struct {
+		name     string
+		holds    []*Hold
+		slow     bool
+		wantHeld []bool // app, web
+	}{
+		{name: "the second update held", holds: []*Hold{nil, rolledBack}, wantHeld: []bool{false, true}},
+		{name: "a shorter answer holds nothing beyond its end", holds: []*Hold{rolledBack}, wantHeld: []bool{true, false}},
+		{name: "no answer holds nothing", wantHeld: []bool{false, false}},
+		{name: "a longer answer is cut to the updates", holds: []*Hold{nil, nil, rolledBack}, wantHeld: []bool{false, false}},
+		{name: "a recheck slower than the registry limit still holds", holds: []*Hold{rolledBack, rolledBack}, slow: true, wantHeld: []bool{true, true}},
 	}
-	if ds[0].Action != ActionSkip || !ds[0].Held || ds[0].Reason != "held at v1: rolled back from v2" {
-		t.Fatalf("rechecked image: %s held=%v %q", ds[0].Action, ds[0].Held, ds[0].Reason)
-	}
-	if ds[1].Action != ActionSkip {
-		t.Fatalf("db: %s %q", ds[1].Action, ds[1].Reason)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := &flakyRegistry{fakeRegistry: fakeRegistry{tags: map[string][]string{
+				"docker.io/library/app": {"v1", "v2"}, "docker.io/library/web": {"v1", "v2"}, "docker.io/library/db": {"v1"},
+			}}}
+			var asked [][]string
+			p := &Planner{Registry: reg, Timeout: 30 * time.Millisecond, Recheck: func(ctx context.Context, updates []Decision) []*Hold {
+				var keys []string
+				for _, d := range updates {
+					keys = append(keys, d.Target.Image.Key())
+				}
+				asked = append(asked, keys)
+				if tt.slow {
+					time.Sleep(50 * time.Millisecond) // slow local history: past the registry limit
+				}
+				if ctx.Err() != nil {
+					t.Errorf("recheck context done: %v", context.Cause(ctx))
+				}
+				return tt.holds
+			}}
+			ds := p.Plan(context.Background(), []Item{
+				item(t, "app", policy.Settings{}, Current{Tag: "v1", Live: true}),
+				item(t, "db", policy.Settings{}, Current{Tag: "v1", Live: true}),
+				item(t, "web", policy.Settings{}, Current{Tag: "v1", Live: true}),
+			})
+			if len(asked) != 1 || strings.Join(asked[0], ",") != "docker.io/library/app,docker.io/library/web" {
+				t.Fatalf("recheck asked %v, want once about the two planned updates", asked)
+			}
+			for i, d := range []Decision{ds[0], ds[2]} {
+				if tt.wantHeld[i] != (d.Action == ActionSkip && d.Held && d.Reason == "held at v1: rolled back from v2") {
+					t.Errorf("%s: %s held=%v %q, want held %v", d.Target.Image.Key(), d.Action, d.Held, d.Reason, tt.wantHeld[i])
+				}
+				if !tt.wantHeld[i] && d.Action != ActionUpdate {
+					t.Errorf("%s: %s %q, want the update", d.Target.Image.Key(), d.Action, d.Reason)
+				}
+			}
+			if ds[1].Action != ActionSkip || ds[1].Held {
+				t.Fatalf("db: %s %q", ds[1].Action, ds[1].Reason)
+			}
+		})
 	}
 }
