@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/target"
@@ -67,7 +68,8 @@ func TestCountApps(t *testing.T) {
 // image fails a one-shot run with ErrCycleFailed; nothing is written.
 func TestLoopOnceWithImageErrors(t *testing.T) {
 	p := newPlayground(t)
-	p.Registry.Close() // every registry request now fails
+	p.Registry.Close()                 // every registry request now fails
+	p.runner.PlanTimeout = time.Second // rather than after every retry
 	var reports []Report
 	l := &Loop{Runner: p.runner, Once: true, Report: func(r Report) { reports = append(reports, r) }}
 	err := l.Run(context.Background())
