@@ -383,3 +383,38 @@ func TestBranchErrors(t *testing.T) {
 		t.Fatalf("HEAD resolved to %q", rep.Branch)
 	}
 }
+
+// TestRollbackOfTwoImagesInOneFile: both images of the application move in
+// one commit and a person sets both back in one commit; each is held with
+// its own value (one history read serves both).
+func TestRollbackOfTwoImagesInOneFile(t *testing.T) {
+	p := newPlayground(t)
+	p.commitAs(t, "Ops", "ops@example.com", "let redis move within 6.x", func(dir string) {
+		f := filepath.Join(dir, "apps", "guestbook.yaml")
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(f, []byte(strings.Replace(string(data), "/redis:~6.0", "/redis:~6", 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	})
+	rep := p.run(t)
+	if d := decisionOf(t, rep, "redis-master"); d.Action != updater.ActionUpdate || d.NewTag != "6.2.14" {
+		t.Fatalf("redis: %s %q", d.Action, d.Reason)
+	}
+	p.commitAs(t, "Alice", "alice@example.com", "roll back both", func(dir string) {
+		setTag(t, "v4", "v1")(dir)
+		setTag(t, "6.2.14", "6.0.5")(dir)
+	})
+	rep = p.run(t)
+	for alias, from := range map[string]string{guestbookID: "v4", "redis-master": "6.2.14"} {
+		d := decisionOf(t, rep, alias)
+		if d.Action != updater.ActionSkip || !d.Held || !strings.Contains(d.Reason, "rolled back from "+from+" by Alice") {
+			t.Errorf("%s: %s held=%v %q, want held from %s", alias, d.Action, d.Held, d.Reason, from)
+		}
+	}
+	if len(rep.Git) != 0 {
+		t.Fatalf("held images written: %+v", rep.Git)
+	}
+}
