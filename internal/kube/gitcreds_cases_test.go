@@ -79,6 +79,7 @@ func TestGitCredentialsSelection(t *testing.T) {
 		secret("argocd", "longer-template", SecretTypeRepoCreds, map[string]string{"url": "https://git.example/team/app", "username": "template"}),
 		secret("argocd", "empty-url", SecretTypeRepoCreds, map[string]string{"username": "no-url"}),
 		secret("argocd", "case", SecretTypeRepoCreds, map[string]string{"url": "https://CASE.example/", "username": "case"}),
+		secret("argocd", "slash", SecretTypeRepoCreds, map[string]string{"url": "https://slash.example/team/", "username": "team"}),
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "argocd", Name: TLSCertsConfigMap}, Data: map[string]string{"git.example": "CA"}},
 	)
 	g := &GitCredentials{Reader: r, Namespace: "argocd"}
@@ -93,6 +94,8 @@ func TestGitCredentialsSelection(t *testing.T) {
 		{name: "a template with no url matches nothing", url: "https://none.example/x", wantUser: ""},
 		{name: "template prefixes ignore case, as Argo CD's", url: "https://case.example/x", wantUser: "case"},
 		{name: "no CA for a host not in the ConfigMap", url: "https://CASE.example/x.git", wantUser: "case"},
+		{name: "a template's trailing slash is kept: team/ is no prefix of teamster", url: "https://slash.example/teamster/x", wantUser: ""},
+		{name: "a template with a trailing slash matches below it", url: "https://slash.example/team/x", wantUser: "team"},
 		{name: "ssh without a known-hosts ConfigMap", url: "git@git.example:team/app.git", wantUser: "", wantNoKnownH: true},
 	}
 	for _, tt := range tests {
