@@ -90,7 +90,7 @@ func TestGitCredentialsSelection(t *testing.T) {
 		wantNoKnownH bool
 	}{
 		{name: "a repository secret beats an equally long template", url: "https://git.example/team/app.git", wantUser: "exact", wantCA: "CA"},
-		{name: "a template matches by prefix, the port is ignored for the CA", url: "https://git.example/team/app-two", wantUser: "template", wantCA: "CA"},
+		{name: "a template matches by prefix, with the host's CA", url: "https://git.example/team/app-two", wantUser: "template", wantCA: "CA"},
 		{name: "a template with no url matches nothing", url: "https://none.example/x", wantUser: ""},
 		{name: "template prefixes ignore case, as Argo CD's", url: "https://case.example/x", wantUser: "case"},
 		{name: "no CA for a host not in the ConfigMap", url: "https://CASE.example/x.git", wantUser: "case"},
