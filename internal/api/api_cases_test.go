@@ -334,7 +334,7 @@ func TestClientErrors(t *testing.T) {
 		{name: "an error body is shown with the status", status: 409, body: `{"error":"busy"}`, wantErr: "trigger API: 409 Conflict: busy"},
 		{name: "a non-JSON error body shows the status only", status: 500, body: `<html>oops</html>`, wantErr: "trigger API: 500 Internal Server Error"},
 		{name: "a JSON error body without error shows the status only", status: 503, body: `{"message":"x"}`, wantErr: "trigger API: 503 Service Unavailable"},
-		{name: "a redirect is not followed into success", status: 304, wantErr: "trigger API: 304 Not Modified"},
+		{name: "a 3xx answer is an error, not a success", status: 304, wantErr: "trigger API: 304 Not Modified"},
 		{name: "a success that is not JSON", status: 200, body: `not json`, wantErr: "trigger API: malformed answer"},
 	}
 	for _, tt := range tests {
