@@ -89,8 +89,9 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 			}
 		}
 		// The cycle's registry answers are memoised: planning again costs
-		// no registry request.
-		for j, d := range p.decideAll(rctx, held) {
+		// no registry request, so it runs under the caller's context (an
+		// update decided in time and then held is a hold, not a time-out).
+		for j, d := range p.decideAll(ctx, held) {
 			out[at[j]] = d
 		}
 	}
