@@ -529,17 +529,8 @@ func KustomizeEntryName(entry string) string {
 	if old, _, ok := strings.Cut(entry, "="); ok {
 		return old
 	}
-	name, _, _ := strings.Cut(entry, "@")
-	return trimTag(name)
-}
-
-// trimTag removes a ":tag" suffix that is not part of a registry port.
-func trimTag(ref string) string {
-	i := strings.LastIndex(ref, ":")
-	if i < 0 || strings.Contains(ref[i+1:], "/") {
-		return ref
-	}
-	return ref[:i]
+	name, _, _ := imagespec.SplitReference(entry)
+	return name
 }
 
 func pluginValue(s argocd.ApplicationSource, t *Target) (string, bool) {
