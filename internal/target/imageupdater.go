@@ -103,16 +103,22 @@ func refMatches(ref *v1alpha1.ApplicationRef, sel labels.Selector, app *argocd.A
 
 func hasGlobMeta(p string) bool { return strings.ContainsAny(p, `*?[\`) }
 
-// literalChars counts a glob's characters outside wildcards and classes.
+// literalChars counts a glob's characters outside wildcards and classes;
+// an escaped character (`\*`) is a literal one.
 func literalChars(p string) int {
-	n, inClass := 0, false
+	n, inClass, escaped := 0, false, false
 	for _, c := range p {
 		switch {
+		case escaped:
+			escaped = false
+			n++
 		case inClass:
 			inClass = c != ']'
+		case c == '\\':
+			escaped = true
 		case c == '[':
 			inClass = true
-		case c != '*' && c != '?' && c != '\\':
+		case c != '*' && c != '?':
 			n++
 		}
 	}
