@@ -153,7 +153,7 @@ func TestParseAliasedEntries(t *testing.T) {
 		t.Fatalf("the same entry twice through an alias: %s", got)
 	}
 	got = parseErr(t, "registries:\n- &e [1]\n- *e\n")
-	if !strings.Contains(got, "registries.conf:2:6: registry #1: want a mapping of registry settings, got a list") ||
+	if !strings.Contains(got, "registries.conf:2:3: registry #1: want a mapping of registry settings, got a list") ||
 		!strings.Contains(got, "registry #2: want a mapping") {
 		t.Fatalf("aliased list items: %s", got)
 	}
