@@ -172,6 +172,8 @@ func TestParseErrorMessagesSayWhatIsWrong(t *testing.T) {
 		{"ghcr.io/", "missing repository"},
 		{"ghcr.io/Org/app", `component "Org"`},
 		{"a=", "missing image name"},
+		{"app: /0", "must not contain '/'"},
+		{"ghcr.io/org/app:1.x /2", "must not contain '/'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -199,4 +201,32 @@ func TestParseListNamesTheItem(t *testing.T) {
 	if specs, err := ParseList(" , ,"); err != nil || len(specs) != 0 {
 		t.Errorf("ParseList of empty items = %v, %v", specs, err)
 	}
+}
+
+// FuzzParseList checks that a list either parses into specs with unique
+// keys, each of which parses again from its own text, or fails naming an
+// item.
+func FuzzParseList(f *testing.F) {
+	for _, s := range []string{"a=nginx, b=redis:~7", "nginx,nginx", ",,", "x=ghcr.io/a/b:>=1 <2,y=quay.io/c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		specs, err := ParseList(in)
+		if err != nil {
+			if !strings.Contains(err.Error(), "item ") {
+				t.Fatalf("ParseList(%q) error names no item: %v", in, err)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, s := range specs {
+			if seen[s.Key()] {
+				t.Fatalf("ParseList(%q): key %q twice", in, s.Key())
+			}
+			seen[s.Key()] = true
+			if again, err := Parse(s.String()); err != nil || again != s {
+				t.Fatalf("ParseList(%q): item %q does not parse back: %v", in, s.String(), err)
+			}
+		}
+	})
 }
