@@ -17,6 +17,13 @@ import (
 	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
+// PullSecretTTL is how long the credentials of an image's pull-secret
+// reference are reused: a rotated Secret (or a changed variable or
+// script output) takes effect within it, as upstream, which reads pull
+// secrets every time, would see it. registries.conf credentials are
+// reused for their credsexpire (for ever without one).
+const PullSecretTTL = time.Minute
+
 // Resolver maps images to registries and credentials. It is safe for
 // concurrent use and caches credential sources for their credsexpire.
 type Resolver struct {
@@ -84,7 +91,7 @@ func isPlainHTTP(apiURL string) bool {
 // config keychain.
 func (r *Resolver) Auth(ctx context.Context, img imagespec.Spec, pullSecret string) (authn.Authenticator, error) {
 	reg := r.Registry(img)
-	ref, ttl := pullSecret, time.Duration(0)
+	ref, ttl := pullSecret, PullSecretTTL
 	if ref == "" {
 		ref, ttl = reg.Credentials, reg.CredsExpire
 	}

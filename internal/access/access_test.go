@@ -274,6 +274,41 @@ func TestResolverRefreshesAfterCredsExpire(t *testing.T) {
 	}
 }
 
+// A pull secret is read again after PullSecretTTL: a rotated Secret takes
+// effect in a long-running controller; within the TTL it is read once.
+func TestResolverRereadsPullSecrets(t *testing.T) {
+	secrets := &countingSecrets{data: map[string]map[string][]byte{"ns/pull": {"auth": []byte("user:first")}}}
+	r := NewResolver(mustConf(t, "registries: []\n"), secrets)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r.now = func() time.Time { return now }
+	password := func() string {
+		t.Helper()
+		auth, err := r.Auth(context.Background(), mustSpec(t, "r.example.com/app"), "secret:ns/pull#auth")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := auth.Authorization()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cfg.Password
+	}
+	if got := password(); got != "first" {
+		t.Fatalf("password %q, want first", got)
+	}
+	secrets.mu.Lock()
+	secrets.data["ns/pull"]["auth"] = []byte("user:second")
+	secrets.mu.Unlock()
+	now = now.Add(PullSecretTTL / 2)
+	if got := password(); got != "first" || secrets.count() != 1 {
+		t.Fatalf("within the TTL: password %q after %d reads, want the cached first after 1", got, secrets.count())
+	}
+	now = now.Add(PullSecretTTL)
+	if got := password(); got != "second" || secrets.count() != 2 {
+		t.Fatalf("after the TTL: password %q after %d reads, want the rotated second after 2", got, secrets.count())
+	}
+}
+
 // testRegistry is go-containerregistry's registry demanding basic auth
 // user:pass, counting tag listings.
 type testRegistry struct {
