@@ -231,6 +231,11 @@ func ensureChild(m *yaml.Node, key string, kind yaml.Kind, tag string) (*yaml.No
 	child := m.Content[i]
 	switch {
 	case child.Kind == kind:
+		if len(child.Content) == 0 {
+			// An empty "[]" or "{}" placeholder gets entries: write them
+			// in block layout, not as one flow line.
+			child.Style &^= yaml.FlowStyle
+		}
 		return child, nil
 	case isNullNode(child):
 		*child = yaml.Node{Kind: kind, Tag: tag}
