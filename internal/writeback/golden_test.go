@@ -23,13 +23,13 @@ var updateGolden = flag.Bool("update", false, "rewrite testdata/golden/*/expecte
 
 // gChange is one planned image move of a golden case.
 type gChange struct {
-	app        string // "name" (namespace argocd) or "namespace/name"
-	image      string // image spec
-	kind       string // the source's kind
-	path       string // the source path
-	target     string // write-back-target
-	valueFiles []string
-	m          target.Manifest
+	app                              string // "name" (namespace argocd) or "namespace/name"
+	image                            string // image spec
+	kind                             string // the source's kind
+	path                             string // the source path
+	target                           string // write-back-target
+	valueFiles                       []string
+	m                                target.Manifest
 	old, oldDigest, next, nextDigest string
 }
 

@@ -180,7 +180,7 @@ func TestRenderBranchTemplates(t *testing.T) {
 		{"namespace and name", "{{.AppNamespace}}/{{.AppName}}/update", two, "team/web/update"},
 		{"aliases and old tags", "up{{range .Images}}-{{if .Alias}}{{.Alias}}{{else}}none{{end}}-{{.OldTag}}{{end}}", two, "up-fe-1.0-none-1.25"},
 		{"index into images", "{{(index .Images 1).Name}}-{{len .Images}}", two, "nginx-2"},
-		{"digest strategy hashes digests", "iu-{{.SHA256}}", digest, "iu-" + upstreamSHA("team/web-" + digest1 + "-" + digest2 + ",")},
+		{"digest strategy hashes digests", "iu-{{.SHA256}}", digest, "iu-" + upstreamSHA("team/web-"+digest1+"-"+digest2+",")},
 		{"a digest is no branch name", "iu{{range .Images}}-{{.NewTag}}{{end}}", digest, ""},
 		{"trailing slash", "{{.AppName}}/", two, ""},
 		{"index out of range", "{{(index .Images 5).Name}}", two, ""},
@@ -241,7 +241,11 @@ func TestApplyOneCommitPerRepositoryAndBranch(t *testing.T) {
 		dec("a1", "", ""), dec("a3", "main:ip-{{.AppName}}", ""), dec("b1", "", repoB), dec("a2", "main", ""), dec("a4", "release", ""),
 		// Neither an update nor a git write: ignored.
 		{Item: dec("a1", "", "").Item, Action: updater.ActionSkip},
-		func() updater.Decision { x := dec("a2", "", ""); x.Target.WriteBack.Method = target.MethodArgoCD; return x }(),
+		func() updater.Decision {
+			x := dec("a2", "", "")
+			x.Target.WriteBack.Method = target.MethodArgoCD
+			return x
+		}(),
 	}
 	before := map[string]string{}
 	for _, bare := range []string{repoA, repoB} {
@@ -268,7 +272,7 @@ func TestApplyOneCommitPerRepositoryAndBranch(t *testing.T) {
 	}
 	for _, c := range []struct {
 		bare, branch, from string
-		files          string
+		files              string
 	}{
 		{repoA, "main", before[repoA+" main"], "a1/values.yaml\na2/values.yaml"},
 		{repoA, "release", before[repoA+" release"], "a4/values.yaml"},

@@ -338,13 +338,19 @@ func TestEditorOutcomes(t *testing.T) {
 		want      map[string]string
 	}{
 		{"value changed since planned", map[string]string{"c/values.yaml": values},
-			func() []updater.Decision { return []updater.Decision{helmUpdate(t, "web", "registry.example.com/team/web", "c", "image", "v1", "v2")} },
+			func() []updater.Decision {
+				return []updater.Decision{helmUpdate(t, "web", "registry.example.com/team/web", "c", "image", "v1", "v2")}
+			},
 			0, 1, nil, map[string]string{"c/values.yaml": values}},
 		{"someone already wrote the new value", map[string]string{"c/values.yaml": values},
-			func() []updater.Decision { return []updater.Decision{helmUpdate(t, "web", "registry.example.com/team/web", "c", "image", "v1", "v5")} },
+			func() []updater.Decision {
+				return []updater.Decision{helmUpdate(t, "web", "registry.example.com/team/web", "c", "image", "v1", "v5")}
+			},
 			1, 0, nil, map[string]string{"c/values.yaml": values}},
 		{"unknown current version is not a conflict", map[string]string{"c/values.yaml": values},
-			func() []updater.Decision { return []updater.Decision{helmUpdate(t, "web", "registry.example.com/team/web", "c", "image", "", "v6")} },
+			func() []updater.Decision {
+				return []updater.Decision{helmUpdate(t, "web", "registry.example.com/team/web", "c", "image", "", "v6")}
+			},
 			1, 0, nil, map[string]string{"c/values.yaml": strings.Replace(values, "v5", "v6", 1)}},
 		{"one file as override and as values", map[string]string{"c/values.yaml": values},
 			func() []updater.Decision {
