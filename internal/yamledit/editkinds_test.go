@@ -10,7 +10,9 @@ func pluginMerge(env ...EnvVar) edit {
 	return func(d []byte) ([]byte, bool, error) { return MergePluginOverride(d, env) }
 }
 
-func tagParam(name, value string) HelmParam { return HelmParam{Name: name, Value: value, ForceString: true} }
+func tagParam(name, value string) HelmParam {
+	return HelmParam{Name: name, Value: value, ForceString: true}
+}
 
 // editRow is one edit of a file: the exact output, or the error wanted.
 type editRow struct {
