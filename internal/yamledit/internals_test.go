@@ -49,7 +49,7 @@ func TestTextPositions(t *testing.T) {
 		{1, 1, 0, true},
 		{1, 3, 2, true},
 		{2, 1, 4, true},
-		{2, 5, 9, true}, // after the two-byte é
+		{2, 5, 9, true},  // after the two-byte é
 		{3, 2, 14, true}, // after the tab
 		{0, 1, 0, false},
 		{5, 1, 0, false},
