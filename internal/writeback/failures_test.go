@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,5 +147,83 @@ func TestCommitMessageTemplate(t *testing.T) {
 	}
 	if res[0].Commit != gitCmd(t, bare, "rev-parse", "main") {
 		t.Errorf("result commit %s is not main", res[0].Commit)
+	}
+}
+
+// TestEditorRefusesEscapes: a write-back file outside the repository, by
+// its path or through a symbolic link, fails its application; nothing
+// outside is read, written or created.
+func TestEditorRefusesEscapes(t *testing.T) {
+	base := t.TempDir()
+	root, outside := filepath.Join(base, "repo"), filepath.Join(base, "outside")
+	checkoutInto(t, outside, map[string]string{"values.yaml": "img:\n  repository: reg/a\n  tag: v1\n"})
+	checkoutInto(t, root, map[string]string{"ok/values.yaml": "img:\n  repository: reg/a\n  tag: v1\n"})
+	for link, to := range map[string]string{
+		"file-link/values.yaml": filepath.Join(outside, "values.yaml"),
+		"dir-link":              outside,
+		"dangling/values.yaml":  filepath.Join(outside, "missing.yaml"),
+		"rel-link":              "../outside",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(link))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(to, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct{ name, path, wbTarget string }{
+		{"dot-dot in the target", "ok", "helmvalues:../../outside/values.yaml"},
+		{"dot-dot above the root", "ok", "/../outside/values.yaml"},
+		{"dot-dot in the source path", "../outside", "helmvalues"},
+		{"linked file", "file-link", "helmvalues"},
+		{"linked directory", "dir-link", "helmvalues"},
+		{"relative directory link", "rel-link", "helmvalues"},
+		{"linked directory, new override file", "dir-link", ""},
+		{"dangling link", "dangling", "helmvalues"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := helmUpdate(t, "a", "reg/a", tt.path, "img", "v1", "v2")
+			d.Target.WriteBack.Target = tt.wbTarget
+			ed := &groupEditor{decisions: []updater.Decision{d, helmUpdate(t, "ok", "reg/a", "ok", "img", "v1", "v2")}, write: true}
+			if _, err := ed.apply(context.Background(), root); err != nil {
+				t.Fatal(err)
+			}
+			if len(ed.failed) != 1 || !errors.Is(ed.failed[0].err, ErrTarget) || ed.failed[0].decisions[0].Target.App.Name != "a" {
+				t.Fatalf("failed = %+v, want application a with ErrTarget", ed.failed)
+			}
+			if len(ed.applied) != 1 || ed.applied[0].Target.App.Name != "ok" {
+				t.Errorf("applied = %v, want only ok", appNames(ed.applied))
+			}
+			if got := readTree(t, outside); len(got) != 1 || string(got["values.yaml"]) != "img:\n  repository: reg/a\n  tag: v1\n" {
+				t.Errorf("outside the repository: %q", got)
+			}
+			checkoutInto(t, root, map[string]string{"ok/values.yaml": "img:\n  repository: reg/a\n  tag: v1\n"})
+		})
+	}
+}
+
+// TestDiffLists every changed file once, in path order.
+func TestDiffOrder(t *testing.T) {
+	files := map[string]string{}
+	var ds []updater.Decision
+	for _, app := range []string{"c", "a", "b"} {
+		files[app+"/values.yaml"] = "img:\n  repository: reg/" + app + "\n  tag: v1\n"
+		ds = append(ds, helmUpdate(t, app, "reg/"+app, app, "img", "v1", "v2"), helmUpdate(t, app, "reg/"+app, app, "img", "v1", "v2"))
+	}
+	ed := &groupEditor{decisions: ds}
+	if _, err := ed.apply(context.Background(), checkout(t, files)); err != nil || len(ed.failed) > 0 {
+		t.Fatalf("apply: %v %v", err, ed.failed)
+	}
+	diff := ed.diff()
+	var order []string
+	for _, line := range strings.Split(diff, "\n") {
+		if name, ok := strings.CutPrefix(line, "+++ b/"); ok {
+			order = append(order, name)
+		}
+	}
+	if strings.Join(order, " ") != "a/values.yaml b/values.yaml c/values.yaml" {
+		t.Fatalf("diff files %v:\n%s", order, diff)
 	}
 }
