@@ -168,3 +168,102 @@ func TestDocMixedEdits(t *testing.T) {
 		t.Fatalf("Doc:\n%s\nfunctions:\n%s\nerr %v", got, want, err)
 	}
 }
+
+// TestEdgeLayouts covers layouts at the edge of what the editor handles:
+// each is either edited exactly or refused, never damaged.
+func TestEdgeLayouts(t *testing.T) {
+	runEditRows(t, []editRow{
+		{name: "space before the colon of an empty value", in: "a :\nb: 1\n", op: helmSet("a", "v"), want: "a : v\nb: 1\n"},
+		{name: "empty value in a flow mapping", in: "m: {a: , b: 1}\n", op: helmSet("m.a", "v"), want: "m: {a: v , b: 1}\n"},
+		{name: "explicit key with empty value refused", in: "? a\n:\nb: 1\n", op: helmSet("a", "v"), err: ErrUnsupported},
+		{name: "int tag cannot hold a word", in: "a: !!int 1\n", op: helmSet("a", "v"), err: ErrVerify},
+		{name: "custom tag cannot become a string", in: "a: !thing x\n", op: helmSet("a", "v"), err: ErrVerify},
+		{name: "tagged empty value refused", in: "a: !!null\nb: 1\n", op: helmSet("a", "v"), err: ErrUnsupported},
+		{name: "value after a tab", in: "a:\tv1\n", op: helmSet("a", "v2"), want: "a:\tv2\n"},
+		{name: "document start on the first line", in: "--- \na: v1\n", op: helmSet("a", "v2"), want: "--- \na: v2\n"},
+		{name: "inline document start", in: "--- {a: v1}\n", op: helmSet("a", "v2"), want: "--- {a: v2}\n"},
+		{name: "BOM kept", in: "\ufeffa: v1\n", op: helmSet("a", "v2"), want: "\ufeffa: v2\n"},
+		{name: "BOM and a quoted first value", in: "\ufeff\"a\": 'v1' # c\nb: 1\n", op: helmSet("a", "v2"), want: "\ufeff\"a\": 'v2' # c\nb: 1\n"},
+		{name: "BOM file gets a new key", in: "\ufeffa:\n  x: 1\n", op: helmSet("a.y", "2"), want: "\ufeffa:\n  x: 1\n  y: \"2\"\n"},
+		{name: "BOM kustomization", in: "\ufeffimages:\n- name: app\n  newTag: v1\n", op: kustomizeSet("app", "", "v2", ""), want: "\ufeffimages:\n- name: app\n  newTag: v2\n"},
+		{name: "multi-byte characters before the value", in: "größe: v1 # ü\n", op: helmSet("größe", "v2"), want: "größe: v2 # ü\n"},
+		{name: "same value twice in a row", in: "a: v1\nb: v1\n", op: helmSet("b", "v2"), want: "a: v1\nb: v2\n"},
+		{name: "override null document", in: "~\n", op: sourceMerge(nil, "a:1"), want: "kustomize:\n  images:\n  - a:1\n"},
+		{name: "override null images list", in: "kustomize:\n  images:\n", op: sourceMerge(nil, "a:1"), want: "kustomize:\n  images:\n  - a:1\n"},
+		{name: "override unreadable entry left, new one added", in: "kustomize:\n  images:\n  - \"a b\"\n", op: sourceMerge(nil, "a:1"), want: "kustomize:\n  images:\n  - \"a b\"\n  - a:1\n"},
+		{name: "override forcestring turned off", in: "helm:\n  parameters:\n  - name: t\n    value: v\n    forcestring: true\n", op: sourceMerge([]HelmParam{{Name: "t", Value: "v"}}),
+			want: "helm:\n  parameters:\n  - name: t\n    value: v\n    forcestring: false\n"},
+		{name: "override parameter without a value", in: "helm:\n  parameters:\n  - name: t\n", op: sourceMerge([]HelmParam{tagParam("t", "v")}),
+			want: "helm:\n  parameters:\n  - name: t\n    value: v\n    forcestring: true\n"},
+	})
+}
+
+func TestKustomizeFields(t *testing.T) {
+	tests := []struct {
+		name, image, newName, newTag, digest string
+		want                                 []field
+	}{
+		{"tag only", "app", "", "v1", "", []field{{"newTag", "v1"}}},
+		{"kustomize order", "app", "reg/app", "v1", digestA, []field{{"newName", "reg/app"}, {"newTag", "v1"}, {"digest", digestA}}},
+		{"digest only", "app", "", "", digestA, []field{{"digest", digestA}}},
+		{"empty name", "", "", "v1", "", nil},
+		{"nothing to set", "app", "", "", "", nil},
+		{"space in the name", "a pp", "", "v1", "", nil},
+		{"tab in newName", "app", "reg/\tapp", "v1", "", nil},
+		{"newline in the tag", "app", "", "v1\n", "", nil},
+		{"NEL in the digest", "app", "", "", "sha256:\u0085", nil},
+		{"invalid UTF-8", "app", "", "v\xff", "", nil},
+		{"non-breaking space is allowed", "app", "", "v\u00a01", "", []field{{"newTag", "v\u00a01"}}},
+	}
+	for _, tt := range tests {
+		got, err := kustomizeFields(tt.image, tt.newName, tt.newTag, tt.digest)
+		if tt.want == nil {
+			if !errors.Is(err, ErrInvalidImage) {
+				t.Errorf("%s: err = %v, want ErrInvalidImage", tt.name, err)
+			}
+			continue
+		}
+		if err != nil || fmtFields(got) != fmtFields(tt.want) {
+			t.Errorf("%s: %v, %v; want %v", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func fmtFields(fs []field) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(f.key + "=" + f.value + ";")
+	}
+	return b.String()
+}
+
+func TestLexicalPaths(t *testing.T) {
+	for rel, want := range map[string][2]bool{ // hasDotDot, insideLexically
+		"a/b":        {false, true},
+		"a/../b":     {true, true},
+		"/a/../../b": {true, false},
+		"..":         {true, false},
+		"a/..b/c":    {false, true},
+		"./a/./..":   {true, true},
+		"a//../..":   {true, false},
+		"":           {false, true},
+	} {
+		if got := [2]bool{hasDotDot(rel), insideLexically(rel)}; got != want {
+			t.Errorf("%q: hasDotDot, insideLexically = %v, want %v", rel, got, want)
+		}
+	}
+	for _, c := range []struct {
+		root, p string
+		in      bool
+	}{
+		{"/r", "/r", true},
+		{"/r", "/r/a", true},
+		{"/r", "/ra", false},
+		{"/r", "/", false},
+		{"/", "/anything", true},
+	} {
+		if got := within(c.root, c.p); got != c.in {
+			t.Errorf("within(%q, %q) = %v", c.root, c.p, got)
+		}
+	}
+}
