@@ -232,3 +232,45 @@ func TestDocErrorsAndReads(t *testing.T) {
 		t.Errorf("Parse broken: %v", err)
 	}
 }
+
+func TestOverrideReaders(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     string
+		params []HelmParam
+		images []KustomizeImage
+		env    []EnvVar
+		err    error
+	}{
+		{name: "empty", in: ""},
+		{name: "null sections", in: "helm:\nkustomize:\nplugin:\n"},
+		{name: "null lists", in: "helm:\n  parameters:\nkustomize:\n  images:\nplugin:\n  env:\n"},
+		{name: "numbers and booleans read as text", in: "helm:\n  parameters:\n  - name: replicas\n    value: 3\n  - name: on\n    value: true\nplugin:\n  env:\n  - name: N\n    value: 1.10\n",
+			params: []HelmParam{{Name: "replicas", Value: "3"}, {Name: "on", Value: "true"}}, env: []EnvVar{{"N", "1.10"}}},
+		{name: "all three sections", in: "helm:\n  parameters:\n  - {name: a, value: b, forcestring: true}\nkustomize:\n  images: [x=y:1]\nplugin:\n  env: [{name: E, value: v}]\n",
+			params: []HelmParam{{Name: "a", Value: "b", ForceString: true}}, images: []KustomizeImage{{Orig: "x", Name: "y", Tag: "1"}}, env: []EnvVar{{"E", "v"}}},
+		{name: "unknown keys ignored", in: "helm:\n  releaseName: r\n  parameters: []\nother: {a: 1}\n"},
+		{name: "parameters not a list", in: "helm:\n  parameters: {a: b}\n", err: ErrParse},
+		{name: "image not a string", in: "kustomize:\n  images:\n  - {name: a}\n", err: ErrParse},
+		{name: "invalid image", in: "kustomize:\n  images: ['a=']\n", err: ErrInvalidImage},
+		{name: "root is a list", in: "- a\n", err: ErrParse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			so, err := ReadSourceOverride([]byte(tt.in))
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("ReadSourceOverride err = %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(so.HelmParams, tt.params) || !reflect.DeepEqual(so.Images, tt.images) {
+				t.Fatalf("ReadSourceOverride = %+v, %v; want %+v %+v", so, err, tt.params, tt.images)
+			}
+			env, err := ReadPluginOverride([]byte(tt.in))
+			if err != nil || !reflect.DeepEqual(env, tt.env) {
+				t.Fatalf("ReadPluginOverride = %+v, %v; want %+v", env, err, tt.env)
+			}
+		})
+	}
+}
