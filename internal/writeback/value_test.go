@@ -471,3 +471,71 @@ func TestCommitDataAndChanges(t *testing.T) {
 		t.Fatalf("RenderCommit = %q, %v", msg, err)
 	}
 }
+
+func TestCommitTemplateForms(t *testing.T) {
+	changes := []Change{{App: "web", AppNamespace: "team", Image: "reg/web", OldTag: "1", NewTag: "2", File: "c/values.yaml",
+		Labels: map[string]string{"org.opencontainers.image.revision": "abc123"}}}
+	tests := []struct {
+		name, text, want string
+		parseErr, runErr bool
+	}{
+		{name: "empty means the default", text: "", want: "build: automatic update of web\n\nupdates image reg/web tag '1' to '2'\n"},
+		{name: "blank means the default", text: " \n\t", want: "build: automatic update of web\n\nupdates image reg/web tag '1' to '2'\n"},
+		{name: "upstream fields", text: "{{ .AppName }} {{ range .AppChanges }}{{ .Image }}:{{ .OldTag }}->{{ .NewTag }}{{ end }}", want: "web reg/web:1->2"},
+		{name: "labels", text: `{{ range .AppChanges }}{{ index .Labels "org.opencontainers.image.revision" }}{{ end }}`, want: "abc123"},
+		{name: "missing label is empty", text: `{{ range .AppChanges }}[{{ index .Labels "nope" }}]{{ end }}`, want: "[]"},
+		{name: "namespace and alias", text: "{{ .AppNamespace }}{{ range .AppChanges }}/{{ .Alias }}{{ end }}", want: "team/"},
+		{name: "syntax error", text: "{{ range .AppChanges }}", parseErr: true},
+		{name: "unknown function", text: "{{ upper .AppName }}", parseErr: true},
+		{name: "unknown field", text: "{{ .Application }}", runErr: true},
+		{name: "unknown change field", text: "{{ range .AppChanges }}{{ .Tag }}{{ end }}", runErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmpl, err := ParseCommitTemplate(tt.text)
+			if tt.parseErr {
+				if err == nil || !strings.Contains(err.Error(), "commit message template") {
+					t.Fatalf("parse err = %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg, err := RenderCommit(tmpl, changes)
+			if tt.runErr {
+				if err == nil || !strings.Contains(err.Error(), "commit message template") {
+					t.Fatalf("render = %q, %v; want an error", msg, err)
+				}
+				return
+			}
+			if err != nil || msg != tt.want {
+				t.Fatalf("render = %q, %v; want %q", msg, err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzCommitTemplate(f *testing.F) {
+	for _, s := range []string{"", DefaultCommitTemplate, "{{ .AppName }}", "{{ range .AppChanges }}{{ .Labels }}{{ end }}", "{{"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		tmpl, err := ParseCommitTemplate(text)
+		if err != nil {
+			return
+		}
+		// Labels are fetched only for templates that use them: a template
+		// UsesLabels says does not must render the same without them.
+		if UsesLabels(tmpl) {
+			return
+		}
+		bare := []Change{{App: "a", Image: "reg/a", OldTag: "1", NewTag: "2"}}
+		labelled := []Change{{App: "a", Image: "reg/a", OldTag: "1", NewTag: "2", Labels: map[string]string{"k": "v"}}}
+		without, err1 := RenderCommit(tmpl, bare)
+		with, err2 := RenderCommit(tmpl, labelled)
+		if without != with || (err1 == nil) != (err2 == nil) {
+			t.Fatalf("%q does not use labels, but renders %q/%v without them and %q/%v with them", text, without, err1, with, err2)
+		}
+	})
+}
