@@ -274,3 +274,41 @@ func TestLexicalPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsSayWhere: a refused edit says which key, document and line.
+func TestErrorsSayWhere(t *testing.T) {
+	tests := []struct {
+		name, in string
+		op       edit
+		err      error
+		says     []string
+	}{
+		{"duplicate key", "a: 1\nb:\n  c: 1\n  c: 2\n", helmSet("a", "x"), ErrParse, []string{"document 1", "line 4", `"c"`, "line 3"}},
+		{"duplicate key in the second document", "a: 1\n---\nb: 1\nb: 2\n", helmSet("a", "x"), ErrParse, []string{"document 2", "line 4"}},
+		{"bad merge", "a: 1\nb:\n  <<: 3\n", helmSet("a", "x"), ErrParse, []string{"line 3", "map merge"}},
+		{"bad tag", "a: 1\nb: !!int x\n", helmSet("a", "x"), ErrParse, []string{"line 2"}},
+		{"recursive alias", "a: &x [*x]\n", helmSet("b", "x"), ErrParse, []string{"line 1", "*x"}},
+		{"path through a scalar", "a:\n  b: x\n", helmSet("a.b.c", "v"), ErrNotMapping, []string{`"a.b.c"`, "line 2", `scalar "x"`}},
+		{"index past the end", "a:\n- x\n", helmSet("a[2]", "v"), ErrKeyNotFound, []string{`"a[2]"`, "index 2", "line 2"}},
+		{"alias in the path", "x: &m\n  t: 1\ny: *m\n", helmSet("y.t", "v"), ErrAlias, []string{`"y.t"`, "*m", "line 3"}},
+		{"shared anchor", "x: &m\n  t: 1\ny: *m\n", helmSet("x.t", "v"), ErrAlias, []string{"&m", "line 1"}},
+		{"flow mapping", "a: {b: 1}\n", helmSet("a.c", "v"), ErrUnsupported, []string{`"a.c"`, "line 1"}},
+		{"multi-line plain", "a: x\n  y\n", helmSet("a", "v"), ErrUnsupported, []string{"line 1"}},
+		{"stale digest", "images:\n- name: app\n  digest: sha256:11\n", kustomizeSet("app", "", "v2", ""), ErrInvalidImage, []string{`"app"`, "sha256:11"}},
+		{"images not a list", "images: x\n", kustomizeSet("app", "", "v2", ""), ErrUnsupported, []string{"line 1"}},
+		{"override section of the wrong kind", "helm:\n  parameters: 1\n", sourceMerge([]HelmParam{tagParam("t", "v")}), ErrNotMapping, []string{"parameters", "line 2"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := tt.op([]byte(tt.in))
+			if !errors.Is(err, tt.err) {
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			for _, s := range tt.says {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("error %q does not say %q", err, s)
+				}
+			}
+		})
+	}
+}
