@@ -460,3 +460,39 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+func TestSequenceEnd(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      string // the text before the insertion point
+		err       error
+	}{
+		{"scalars", "l:\n- a\n- b\nx: 1\n", "l:\n- a\n- b", nil},
+		{"mappings", "l:\n- name: a\n  tag: 1\n- name: b\n  tag: 2\nx: 1\n", "l:\n- name: a\n  tag: 1\n- name: b\n  tag: 2", nil},
+		{"indented with nested list", "l:\n  - name: a\n    ports:\n    - 80\nx: 1\n", "l:\n  - name: a\n    ports:\n    - 80", nil},
+		{"blank lines between entries", "l:\n- a\n\n- b\n\nx: 1\n", "l:\n- a\n\n- b", nil},
+		{"trailing comment excluded", "l:\n- a\n# more later\nx: 1\n", "l:\n- a", nil},
+		{"end of file without a break", "l:\n- a", "l:\n- a", nil},
+		{"flow sequence refused", "l: [a]\n", "", ErrUnsupported},
+		{"empty flow sequence refused", "l: []\n", "", ErrUnsupported},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := newEditor([]byte(tt.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := e.docs[0].Content[0]
+			off, err := e.sequenceEnd(root.Content[mappingValue(root, "l")])
+			if tt.err != nil {
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("err = %v, want %v", err, tt.err)
+				}
+				return
+			}
+			if err != nil || tt.src[:off] != tt.want {
+				t.Fatalf("sequenceEnd = %q, %v; want %q", tt.src[:off], err, tt.want)
+			}
+		})
+	}
+}
