@@ -382,6 +382,11 @@ func TestEqualNodes(t *testing.T) {
 		{"a: {}\n", "a: []\n", false},
 		{"a: 1\nb: 2\n", "b: 2\na: 1\n", false},
 		{"a: 1\n", "a: 1\nb: 2\n", false},
+		{"a: !!str 1\n", "a: '1'\n", true},
+		{"a: !!str 1\n", "a: 1\n", false},
+		{"a: !x v\n", "a: v\n", false},
+		{"a: ~\n", "a: null\n", false}, // same tag, different text
+		{"a: [x, [y]]\n", "a: [x, y]\n", false},
 	}
 	for _, tt := range tests {
 		if got := equalNodes(parse(tt.a), parse(tt.b)); got != tt.equal {
