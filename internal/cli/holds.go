@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +11,6 @@ import (
 	"github.com/imagepilot/imagepilot/internal/api"
 	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/holds"
-	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
 // backendOptions reach the work either directly (--repo) or through a
@@ -81,18 +78,13 @@ repository directly. Exit code 4 when the check had errors.`,
 				return err
 			}
 			if output != outputText {
-				if err := writeStructured(cmd.OutOrStdout(), output, TriggerOutput{APIVersion: outputSchema, Kind: "TriggerResult", CheckResult: res}); err != nil {
+				if err := writeStructured(cmd.OutOrStdout(), output, res.Output()); err != nil {
 					return err
 				}
 			} else {
-				printCheckResult(cmd.OutOrStdout(), res, false)
+				res.WriteText(cmd.OutOrStdout())
 			}
-			for _, d := range res.Decisions {
-				if d.Action == string(updater.ActionError) {
-					return withCode(ExitFailedCycle, errSilent)
-				}
-			}
-			if len(res.Problems) > 0 {
+			if res.Failed() {
 				return withCode(ExitFailedCycle, errSilent)
 			}
 			return nil
@@ -107,31 +99,6 @@ repository directly. Exit code 4 when the check had errors.`,
 	o.register(f)
 	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
-}
-
-func printCheckResult(w io.Writer, res api.CheckResult, asJSON bool) {
-	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-		return
-	}
-	for _, p := range res.Problems {
-		fmt.Fprintf(w, "problem: %s\n", p)
-	}
-	for _, d := range res.Decisions {
-		fmt.Fprintf(w, "%-6s %s %s: %s\n", d.Action, d.Application, d.Image, d.Reason)
-	}
-	for _, c := range res.Commits {
-		if c.Error != "" {
-			fmt.Fprintf(w, "%s (%s): FAILED: %s\n", c.Repository, c.Branch, c.Error)
-		} else if c.Commit != "" {
-			fmt.Fprintf(w, "%s (%s): committed %s\n", c.Repository, c.Branch, shortSHA(c.Commit))
-		}
-	}
-	if len(res.Decisions) == 0 {
-		fmt.Fprintln(w, "no managed image matched")
-	}
 }
 
 func newHoldCmd() *cobra.Command {
@@ -220,29 +187,13 @@ func newHoldsCmd() *cobra.Command {
 				return withCode(ExitFailedCycle, err)
 			}
 			if output != outputText {
-				list := set.Holds
-				if list == nil {
-					list = []holds.Hold{}
-				}
-				return writeStructured(cmd.OutOrStdout(), output, HoldsOutput{APIVersion: outputSchema, Kind: "HoldList", Holds: list})
+				return writeStructured(cmd.OutOrStdout(), output, api.HoldList(set))
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "APPLICATION\tIMAGE\tVERSION\tBY\tSINCE\tREASON")
-			for _, h := range set.Holds {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h.Application, h.Image, orDash(h.Version), orDash(h.By), h.Since.Format(time.RFC3339), h.Reason)
-			}
-			return tw.Flush()
+			return api.WriteHoldsTable(cmd.OutOrStdout(), set)
 		},
 	}
 	addOutputFlag(cmd, &output, outputFormats)
 	o.register(cmd.Flags())
 	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -171,11 +170,11 @@ changes nothing.`,
 				return err
 			}
 			if output != outputText {
-				if err := writeStructured(cmd.OutOrStdout(), output, planOutput(rep)); err != nil {
+				if err := writeStructured(cmd.OutOrStdout(), output, rep.Plan()); err != nil {
 					return err
 				}
 			} else {
-				printReport(cmd.OutOrStdout(), rep, true)
+				rep.WriteText(cmd.OutOrStdout(), true)
 			}
 			if rep.Err() != nil {
 				return withCode(ExitFailedCycle, errSilent)
@@ -316,15 +315,10 @@ DISTRIBUTION_WEBHOOK_SECRET.`,
 // flags turn on; once runs one cycle and builds no server.
 // ops (may be nil) records every cycle and webhook event.
 func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool, ops *metrics.Ops) error {
-	if ops != nil {
-		r.Observe = func(start, end time.Time, rep repomode.Report, err error) {
-			ops.ObserveCycle(cycleOf(start, end, rep, err))
-		}
-		r.OnWebhookEvent = ops.WebhookEvent
-	}
+	r.RecordTo(ops)
 	l := &repomode.Loop{Runner: r, Lock: new(cycle.Lock), Once: once, Interval: interval}
 	if dryRun {
-		l.Report = func(rep repomode.Report) { printReport(out, rep, true) }
+		l.Report = func(rep repomode.Report) { rep.WriteText(out, true) }
 	}
 	if !once {
 		servers, err := triggerServers(hooks, apiF, func() webhook.Sink { return r.WebhookSink(l.Lock) }, func() api.Backend { return r.Backend(l.Lock) }, r.Logger)
@@ -342,51 +336,6 @@ func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF 
 		return err
 	}
 	return nil
-}
-
-// printReport prints decisions with reasons, and diffs when asked.
-func printReport(w io.Writer, rep repomode.Report, diffs bool) {
-	fmt.Fprintf(w, "Branch %s: %d application(s), %d image(s)\n", rep.Branch, rep.Applications, len(rep.Decisions))
-	for _, p := range rep.Problems {
-		fmt.Fprintf(w, "  problem: %v\n", p)
-	}
-	for _, s := range rep.Skipped {
-		fmt.Fprintf(w, "  skipped application %s\n", s)
-	}
-	for _, f := range rep.SkippedFiles {
-		fmt.Fprintf(w, "  skipped file %s: %s\n", f.File, f.Reason)
-	}
-	for _, d := range rep.Decisions {
-		fmt.Fprintf(w, "  %-6s %s %s: %s\n", strings.ToUpper(string(d.Action)), d.Target.App, d.Target.Image.Key(), d.Reason)
-	}
-	for _, g := range rep.Git {
-		g.RepoURL = repomode.RedactURL(g.RepoURL)
-		switch {
-		case g.Err != nil:
-			fmt.Fprintf(w, "\n%s (%s): FAILED: %v\n", g.RepoURL, g.Branch, g.Err)
-		case g.PullRequest != nil:
-			fmt.Fprintf(w, "\n%s (%s): %s\n", g.RepoURL, g.Base, g.PullRequest.Summary())
-		case g.Commit != "":
-			fmt.Fprintf(w, "\n%s (%s): committed %s (%d push attempt(s))\n", g.RepoURL, g.Branch, shortSHA(g.Commit), g.Attempts)
-		default:
-			fmt.Fprintf(w, "\n%s (%s): would change:\n", g.RepoURL, g.Branch)
-		}
-		for _, c := range g.Conflicts {
-			fmt.Fprintf(w, "  left alone (changed concurrently): %s %s\n", c.Target.App, c.Target.Image.Key())
-		}
-		if diffs && g.Diff != "" {
-			fmt.Fprintf(w, "%s", g.Diff)
-		}
-	}
-	updated, skipped, errored := rep.Counts()
-	fmt.Fprintf(w, "\nimages: %d to update, %d skipped, %d errors\n", updated, skipped, errored)
-}
-
-func shortSHA(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
 }
 
 // staticCredentials gives the repository of repo mode its credentials.
