@@ -24,6 +24,7 @@ type backendOptions struct {
 
 func (b *backendOptions) register(f *pflag.FlagSet) {
 	b.env, b.flags = newEnv(), f
+	b.quiet = true // the output is the answer, not the log
 	f.StringVar(&b.server, "server", envOr("IMAGEPILOT_SERVER", ""), "trigger API of a running imagepilot (token from IMAGEPILOT_API_TOKEN); instead of --repo")
 	b.repoOptions.register(f, b.env)
 }
@@ -97,7 +98,6 @@ repository directly. Exit code 4 when the check had errors.`,
 	_ = f.MarkDeprecated("json", "use -o json")
 	addOutputFlag(cmd, &output, outputFormats)
 	o.register(f)
-	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
 }
 
@@ -136,7 +136,6 @@ repository (.imagepilot/holds.yaml), so they survive restarts and show in
 	f.StringVar(&h.Reason, "reason", "", "why (shown in plan output and status)")
 	f.StringVar(&h.By, "by", "", "who holds it (default $USER)")
 	o.register(f)
-	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
 }
 
@@ -163,7 +162,6 @@ func newReleaseCmd() *cobra.Command {
 	f.StringVar(&app, "application", "", "application (as in the hold)")
 	f.StringVar(&image, "image", "", "image (as in the hold)")
 	o.register(f)
-	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
 }
 
@@ -194,6 +192,5 @@ func newHoldsCmd() *cobra.Command {
 	}
 	addOutputFlag(cmd, &output, outputFormats)
 	o.register(cmd.Flags())
-	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
 }

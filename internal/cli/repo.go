@@ -34,9 +34,13 @@ type repoOptions struct {
 	cycleTimeout time.Duration
 	loglevel     string
 	logformat    string
-	cosignKeys   []string
-	cosignRefs   []string
-	keyless      keylessFlags
+	// quiet makes warn the default log level (commands whose output is a
+	// report, not the log); IMAGE_UPDATER_LOGLEVEL and --loglevel still
+	// win.
+	quiet      bool
+	cosignKeys []string
+	cosignRefs []string
+	keyless    keylessFlags
 	// ops, when set (run --repo), receives the registry metrics and is
 	// served with them (repo_ops.go).
 	ops *repoOps
@@ -51,7 +55,11 @@ func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
 	f.IntVar(&o.concurrency, "max-concurrent-apps", env.number("max-concurrent-apps", "MAX_CONCURRENT_APPS", 10, 1, 100), "images checked at once (env MAX_CONCURRENT_APPS)")
 	f.DurationVar(&o.cycleTimeout, "cycle-timeout", env.duration("cycle-timeout", "IMAGEPILOT_CYCLE_TIMEOUT", 10*time.Minute), "longest a cycle may spend asking registries; images not decided by then fail with \"cycle time limit reached\" and the rest are written (0: no limit; env IMAGEPILOT_CYCLE_TIMEOUT)")
 	f.StringVar(&o.confPath, "registries-conf-path", env.str(defaultRegistriesConfPath, "IMAGE_UPDATER_REGISTRIES_CONF_PATH"), "path to registries.conf (a missing file at the default path means Docker Hub only)")
-	f.StringVar(&o.loglevel, "loglevel", env.str("info", "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
+	logDefault := "info"
+	if o.quiet {
+		logDefault = "warn"
+	}
+	f.StringVar(&o.loglevel, "loglevel", env.str(logDefault, "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
 	f.StringVar(&o.logformat, "logformat", env.str("text", "IMAGE_UPDATER_LOGFORMAT"), "log format: text or json (env IMAGE_UPDATER_LOGFORMAT)")
 	f.StringArrayVar(&o.cosignKeys, "cosign-key", nil, "repo mode: PEM public key; only images with a cosign signature by one of the keys are deployed (repeatable)")
 	o.keyless.register(f)
@@ -141,7 +149,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 }
 
 func newPlanCmd() *cobra.Command {
-	o := &repoOptions{}
+	o := &repoOptions{quiet: true}
 	env := newEnv()
 	var output, application string
 	cmd := &cobra.Command{
@@ -185,7 +193,6 @@ changes nothing.`,
 	o.register(cmd.Flags(), env)
 	addOutputFlag(cmd, &output, outputFormats)
 	cmd.Flags().StringVar(&application, "application", "", "only this application (name, or namespace/name)")
-	setFlagDefault(cmd, "loglevel", "warn") // plan's output is the report, not the log
 	return cmd
 }
 
@@ -246,16 +253,6 @@ status, Events and metrics.`,
 	f.DurationVar(&interval, "interval", env.duration("interval", "IMAGE_UPDATER_INTERVAL", 2*time.Minute), "time between cycles (env IMAGE_UPDATER_INTERVAL)")
 	o.register(f, env)
 	return cmd
-}
-
-// setFlagDefault changes a registered flag's default (and current value).
-func setFlagDefault(cmd *cobra.Command, name, value string) {
-	f := cmd.Flags().Lookup(name)
-	if f == nil || f.Changed {
-		return
-	}
-	f.DefValue = value
-	_ = f.Value.Set(value)
 }
 
 func newWebhookCmd() *cobra.Command {
