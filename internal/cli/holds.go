@@ -73,6 +73,7 @@ repository directly. Exit code 4 when the check had errors.`,
 				return withCode(ExitFailedCycle, err)
 			}
 			if asJSON {
+				fmt.Fprintln(cmd.ErrOrStderr(), "Flag --json has been deprecated, use -o json")
 				output = outputJSON
 			}
 			if err := checkOutput(output, outputFormats); err != nil {
@@ -95,7 +96,9 @@ repository directly. Exit code 4 when the check had errors.`,
 	f.StringVar(&req.Application, "application", "", "application (name or namespace/name); empty = all")
 	f.StringVar(&req.Image, "image", "", "image alias or name; empty = all")
 	f.BoolVar(&asJSON, "json", false, "print JSON (same as -o json)")
-	_ = f.MarkDeprecated("json", "use -o json")
+	// Hidden, and its notice printed by RunE: cobra prints a deprecated
+	// flag's notice to the output writer, which would put it in the JSON.
+	_ = f.MarkHidden("json")
 	addOutputFlag(cmd, &output, outputFormats)
 	o.register(f)
 	return cmd
