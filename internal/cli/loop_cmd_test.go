@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -23,24 +22,6 @@ func freePort(t *testing.T) string {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	return addr
-}
-
-// syncBuffer collects a command's output while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // get fetches url (with the bearer token, when given) once the server is
@@ -78,7 +59,7 @@ func TestRunRepoServesTriggersAndMetrics(t *testing.T) {
 	cleanEnv(t, map[string]string{"IMAGEPILOT_API_TOKEN": "t0ken", "DOCKER_WEBHOOK_SECRET": "s3cret"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut bytes.Buffer // read once the command has returned
 	done := make(chan int, 1)
 	go func() {
 		done <- Execute(ctx, append([]string{"run", "--interval", "1h", "--enable-webhook", "--disable-tls", "--webhook-bind-address", hooks,
@@ -183,7 +164,7 @@ func TestWebhookCommandOnTheRepository(t *testing.T) {
 	cleanEnv(t, map[string]string{"QUAY_WEBHOOK_SECRET": "q"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut syncBuffer
+	var out, errOut bytes.Buffer // read once the command has returned
 	done := make(chan int, 1)
 	go func() {
 		done <- Execute(ctx, append([]string{"webhook", "--disable-tls", "--webhook-bind-address", addr}, p.repoArgs...), &out, &errOut)
