@@ -34,16 +34,23 @@ func check(ctx context.Context, cfg config, k *kubeEnv, reg *benchRegistry, ns s
 			return fmt.Errorf("pass %d listed tags %d times, want %d (one per repository)", i+1, listings, want)
 		}
 	}
-	var list argocd.ApplicationList
-	if err := k.client.List(ctx, &list, client.InNamespace(ns)); err != nil {
-		return fmt.Errorf("listing applications: %w", err)
-	}
-	for _, app := range list.Items {
-		for _, p := range app.Spec.Source.Helm.Parameters {
-			if p.Name == "image.tag" && p.Value != tagOf(cfg.tags-1) {
-				return fmt.Errorf("application %s at %s after the pass", app.Name, p.Value)
+	// Paged: one response with every realistic Application is more than
+	// the API server sends in one go.
+	cont := ""
+	for {
+		var list argocd.ApplicationList
+		if err := k.client.List(ctx, &list, client.InNamespace(ns), client.Limit(500), client.Continue(cont)); err != nil {
+			return fmt.Errorf("listing applications: %w", err)
+		}
+		for _, app := range list.Items {
+			for _, p := range app.Spec.Source.Helm.Parameters {
+				if p.Name == "image.tag" && p.Value != tagOf(cfg.tags-1) {
+					return fmt.Errorf("application %s at %s after the pass", app.Name, p.Value)
+				}
 			}
 		}
+		if cont = list.Continue; cont == "" {
+			return nil
+		}
 	}
-	return nil
 }

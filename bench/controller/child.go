@@ -36,6 +36,7 @@ type childSettings struct {
 	Burst       int
 	Concurrency int
 	CPUProfile  string
+	MemProfile  string
 	Events      bool
 }
 
@@ -66,7 +67,7 @@ func runPasses(ctx context.Context, cfg config, k *kubeEnv, reg *benchRegistry, 
 	defer os.RemoveAll(dir)
 	settings := filepath.Join(dir, "settings.json")
 	err = writeJSON(settings, childSettings{Kube: accessOf(k.config), Registry: reg.host, Namespace: ns, Legacy: cfg.legacy,
-		QPS: float32(cfg.qps), Burst: cfg.burst, Concurrency: cfg.workers, CPUProfile: cfg.profile, Events: cfg.events})
+		QPS: float32(cfg.qps), Burst: cfg.burst, Concurrency: cfg.workers, CPUProfile: cfg.profile, MemProfile: cfg.memProfile, Events: cfg.events})
 	if err != nil {
 		return childResult{}, err
 	}
@@ -143,7 +144,25 @@ func runChild(ctx context.Context, settingsPath string, stdout io.Writer) error 
 		res.Passes = append(res.Passes, p)
 	}
 	res.PeakKiB = procStatusKiB("VmHWM")
+	if s.MemProfile != "" {
+		if err := writeHeapProfile(s.MemProfile); err != nil {
+			return err
+		}
+	}
 	return json.NewEncoder(stdout).Encode(res)
+}
+
+// writeHeapProfile writes the heap profile (live and allocated).
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("heap profile: %w", err)
+	}
+	return nil
 }
 
 // startProfile writes a CPU profile to path until the returned function
@@ -178,8 +197,12 @@ func childEngine(s childSettings, kubeCount *counter) (*controller.Engine, *cont
 	if err != nil {
 		return nil, nil, err
 	}
+	streamer, err := controller.NewAppStreamer(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	e := &controller.Engine{
-		Client: direct, Resolver: access.NewResolver(conf, kube.SecretGetter{Reader: direct}), Registry: rc,
+		Client: direct, Streamer: streamer, Resolver: access.NewResolver(conf, kube.SecretGetter{Reader: direct}), Registry: rc,
 		ArgoCD: &writeback.ArgoCDWriter{Client: direct}, Interval: 2 * time.Minute, Concurrency: s.Concurrency,
 	}
 	if !s.Legacy {

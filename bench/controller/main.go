@@ -7,7 +7,7 @@
 // registry requests, Kubernetes API requests, Applications patched and its
 // peak RSS (VmHWM). It fails when a pass lists a repository more than once.
 //
-//	go run ./bench/controller [-apps 1000,5000] [-images 50] [-moved 100] [-updaters 5] [-legacy] [-qps 50 -burst 100] [-realistic] [-latency 25ms] [-events=false]
+//	go run ./bench/controller [-apps 1000,5000] [-images 50] [-moved 100] [-updaters 5] [-legacy] [-qps 50 -burst 100] [-realistic] [-latency 25ms] [-tokens] [-events=false]
 //
 // kube-apiserver and etcd come from KUBEBUILDER_ASSETS or the cache of
 // hack/kube-apiserver.sh.
@@ -36,10 +36,14 @@ type config struct {
 	burst    int
 	workers  int
 	profile  string
+	// memProfile is where the child writes its heap profile.
+	memProfile string
 	// realistic seeds Applications of a real size (about 35 KB).
 	realistic bool
 	// latency is added to every registry request.
 	latency time.Duration
+	// tokens makes the registry demand bearer tokens from a token server.
+	tokens bool
 	// events records ImagesUpdated Events (flushed at the end of each
 	// pass, as `run --once` does before exiting).
 	events bool
@@ -60,8 +64,10 @@ func main() {
 	flag.IntVar(&cfg.workers, "concurrency", 10, "images checked at once (--max-concurrent-apps)")
 	flag.BoolVar(&cfg.realistic, "realistic", false, "seed Applications of a real size (~35 KB: 50 resources in status, 10 history entries, an operation state, managed fields)")
 	flag.DurationVar(&cfg.latency, "latency", 0, "latency added to every registry request")
+	flag.BoolVar(&cfg.tokens, "tokens", false, "the registry demands bearer tokens (Docker token auth)")
 	flag.BoolVar(&cfg.events, "events", true, "record ImagesUpdated Events and flush them at the end of each pass")
 	flag.StringVar(&cfg.profile, "cpuprofile", "", "write the measured process's CPU profile of the last -apps count here")
+	flag.StringVar(&cfg.memProfile, "memprofile", "", "write the measured process's heap profile (after its passes) of the last -apps count here")
 	flag.Parse()
 	ctx := context.Background()
 	if *child != "" {
@@ -88,7 +94,7 @@ func run(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer kube.stop()
-	reg, err := startRegistry(cfg.latency)
+	reg, err := startRegistry(cfg.latency, cfg.tokens)
 	if err != nil {
 		return err
 	}
@@ -96,8 +102,8 @@ func run(ctx context.Context, cfg config) error {
 	if err := reg.populate(cfg.images, cfg.tags); err != nil {
 		return err
 	}
-	fmt.Printf("images=%d tags/image=%d moved=%d updaters=%d legacy=%t qps=%g burst=%d concurrency=%d realistic=%t latency=%s events=%t\n",
-		cfg.images, cfg.tags, cfg.moved, cfg.updaters, cfg.legacy, cfg.qps, cfg.burst, cfg.workers, cfg.realistic, cfg.latency, cfg.events)
+	fmt.Printf("images=%d tags/image=%d moved=%d updaters=%d legacy=%t qps=%g burst=%d concurrency=%d realistic=%t latency=%s tokens=%t events=%t\n",
+		cfg.images, cfg.tags, cfg.moved, cfg.updaters, cfg.legacy, cfg.qps, cfg.burst, cfg.workers, cfg.realistic, cfg.latency, cfg.tokens, cfg.events)
 	for i, n := range cfg.apps {
 		ns := fmt.Sprintf("bench-%d", i)
 		if err := kube.seed(ctx, cfg, ns, n, reg.host); err != nil {

@@ -34,9 +34,10 @@ type benchRegistry struct {
 	delay atomic.Bool
 }
 
-func startRegistry(latency time.Duration) (*benchRegistry, error) {
+func startRegistry(latency time.Duration, tokens bool) (*benchRegistry, error) {
 	backend := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
 	r := &benchRegistry{count: &counter{counts: map[string]int{}}}
+	auth := &tokenAuth{granted: map[string][]string{}}
 	r.server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.URL.Path == countsPath {
 			_ = json.NewEncoder(w).Encode(r.count.take())
@@ -45,6 +46,9 @@ func startRegistry(latency time.Duration) (*benchRegistry, error) {
 		r.count.add(req.Method + " " + registry.RequestKind(req))
 		if latency > 0 && r.delay.Load() {
 			time.Sleep(latency)
+		}
+		if tokens && !auth.serve(w, req, r.server.URL) {
+			return
 		}
 		backend.ServeHTTP(w, req)
 	}))
@@ -107,4 +111,69 @@ func summary(counts map[string]int) (int, string) {
 	}
 	sort.Strings(keys)
 	return total, strings.Join(keys, ", ")
+}
+
+// tokenAuth is a Docker token server in front of the registry: /token
+// issues opaque tokens granting the scopes asked for, and every /v2/
+// request needs a token granting its repository.
+type tokenAuth struct {
+	mu      sync.Mutex
+	next    int
+	granted map[string][]string // token -> scopes
+}
+
+// serve answers token requests and refuses unauthorised registry requests;
+// it returns true when the registry should answer.
+func (a *tokenAuth) serve(w http.ResponseWriter, req *http.Request, base string) bool {
+	if req.URL.Path == "/token" {
+		var scopes []string
+		for _, s := range req.URL.Query()["scope"] {
+			scopes = append(scopes, strings.Fields(s)...)
+		}
+		a.mu.Lock()
+		a.next++
+		tok := fmt.Sprintf("tok-%d", a.next)
+		a.granted[tok] = scopes
+		a.mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"token": tok, "expires_in": 3600})
+		return false
+	}
+	a.mu.Lock()
+	scopes, known := a.granted[strings.TrimPrefix(req.Header.Get("Authorization"), "Bearer ")]
+	a.mu.Unlock()
+	repo := repositoryOf(req.URL.Path)
+	if known && (repo == "" || grantsRepo(scopes, repo)) {
+		return true
+	}
+	challenge := `Bearer realm="` + base + `/token",service="bench"`
+	if repo != "" {
+		challenge += `,scope="repository:` + repo + `:pull"`
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
+	w.WriteHeader(http.StatusUnauthorized)
+	return false
+}
+
+func grantsRepo(scopes []string, repo string) bool {
+	for _, s := range scopes {
+		if strings.HasPrefix(s, "repository:"+repo+":") {
+			return true
+		}
+	}
+	return false
+}
+
+// repositoryOf returns the repository of /v2/<repo>/(tags|manifests|blobs)/...
+func repositoryOf(path string) string {
+	rest, ok := strings.CutPrefix(path, "/v2/")
+	if !ok {
+		return ""
+	}
+	for _, kind := range []string{"/tags/", "/manifests/", "/blobs/"} {
+		if i := strings.LastIndex(rest, kind); i > 0 {
+			return rest[:i]
+		}
+	}
+	return ""
 }

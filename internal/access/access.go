@@ -181,3 +181,27 @@ func (v *View) target(ctx context.Context, img imagespec.Spec, pullSecret string
 	}
 	return repo, auth, nil
 }
+
+var _ updater.Expecter = (*View)(nil)
+
+// Expect announces the images the cycle is going to list, so that their
+// repositories share registry tokens (see registry.Cycle.Expect). An image
+// whose repository or credentials cannot be resolved is left out: asking
+// about it reports the error.
+func (v *View) Expect(ctx context.Context, images []updater.ExpectedImage) {
+	repos := make([]registry.Expected, 0, len(images))
+	failed := map[string]bool{} // credentials that did not resolve: tried once here
+	for _, e := range images {
+		creds := v.resolver.Registry(e.Image).Host() + "\x00" + e.PullSecret
+		if failed[creds] {
+			continue
+		}
+		repo, auth, err := v.target(ctx, e.Image, e.PullSecret)
+		if err != nil {
+			failed[creds] = true
+			continue
+		}
+		repos = append(repos, registry.Expected{Repo: repo, Auth: auth})
+	}
+	v.cycle.Expect(repos)
+}

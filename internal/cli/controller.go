@@ -296,8 +296,13 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger, reg pr
 	}
 	gw.Layout = writeback.Layout{ControllerNamespace: o.common.namespace}
 	gw.PullRequests = rc.metrics
+	streamer, err := controller.NewAppStreamer(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &controller.Engine{
 		Client:          direct,
+		Streamer:        streamer,
 		Direct:          direct,
 		Resolver:        rc.resolver,
 		Registry:        rc.client,

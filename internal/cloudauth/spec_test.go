@@ -35,6 +35,11 @@ func TestParseSpec(t *testing.T) {
 		{in: "azure?clientId=nope", wantErr: "GUID"},
 		{in: "azure?tenant=-bad", wantErr: "tenant"},
 		{in: "aws?region=%zz", wantErr: "bad escape"},
+		{in: "aws?region=us-east-1&", wantErr: "not key=value"},
+		{in: "auto?region=us-east-1", wantErr: "takes no options"},
+		{in: "azure?Tenant=x", wantErr: "unknown option \"Tenant\""},
+		{in: "aws?region=us-east-1 ", wantErr: "not a region"},
+		{in: "azure?clientId=%31%31111111-2222-3333-4444-555555555555", want: Spec{Provider: Azure, ClientID: "11111111-2222-3333-4444-555555555555"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -66,6 +66,9 @@ type Engine struct {
 	// PageSize bounds the Applications per list request to the API server
 	// (DefaultPageSize when zero).
 	PageSize int64
+	// Streamer, when set, reads those pages one Application at a time
+	// (NewAppStreamer); without it each page is read whole.
+	Streamer *AppStreamer
 	// Concurrency bounds images checked at once.
 	Concurrency int
 	// PlanTimeout bounds the registry work of one pass (0: none); images

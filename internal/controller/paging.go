@@ -29,6 +29,11 @@ func (e *Engine) listApplicationPages(ctx context.Context, opts ...client.ListOp
 	if size <= 0 {
 		size = DefaultPageSize
 	}
+	if e.Streamer != nil {
+		if lo := (&client.ListOptions{}).ApplyOptions(opts); lo.LabelSelector == nil && lo.FieldSelector == nil {
+			return e.streamApplications(ctx, lo.Namespace, size)
+		}
+	}
 	var out []argocd.Application
 	cont := ""
 	for page := 1; ; page++ {
@@ -42,6 +47,21 @@ func (e *Engine) listApplicationPages(ctx context.Context, opts ...client.ListOp
 		}
 		out = append(out, list.Items...)
 		if cont = list.Continue; cont == "" {
+			return out, nil
+		}
+	}
+}
+
+// streamApplications lists through the Streamer, page by page.
+func (e *Engine) streamApplications(ctx context.Context, ns string, size int64) ([]argocd.Application, error) {
+	var out []argocd.Application
+	cont := ""
+	for page := 1; ; page++ {
+		next, err := e.Streamer.Page(ctx, ns, size, cont, func(app *argocd.Application) { out = append(out, *app) })
+		if err != nil {
+			return nil, fmt.Errorf("listing applications (page %d of %d per page): %w", page, size, err)
+		}
+		if cont = next; cont == "" {
 			return out, nil
 		}
 	}

@@ -58,3 +58,36 @@ func FuzzParseRef(f *testing.F) {
 		_, _ = src.Resolve(context.Background())
 	})
 }
+
+// FuzzDockerConfig feeds arbitrary Secret data through the pull secret
+// decoder and the entry picker: neither may panic, and an error never
+// quotes the password a well-formed entry carries.
+func FuzzDockerConfig(f *testing.F) {
+	f.Add([]byte(`{"auths":{"ghcr.io":{"username":"u","password":"`+topSecret+`"}}}`), "ghcr.io", true)
+	f.Add([]byte(`{"https://index.docker.io/v1/":{"auth":"dTp0MHAtczNjcjN0"}}`), "docker.io", false)
+	f.Add([]byte(`{"auths":{"a":{"auth":"%%%"}}}`), "a", true)
+	f.Add([]byte(`{"auths":null}`), "", true)
+	f.Fuzz(func(t *testing.T, raw []byte, host string, modern bool) {
+		key := dockerCfgKey
+		if modern {
+			key = dockerConfigJSONKey
+		}
+		auths, err := decodeAuths(map[string][]byte{key: raw})
+		if err != nil {
+			if strings.Contains(err.Error(), topSecret) {
+				t.Fatalf("decode error quotes the password: %v", err)
+			}
+			return
+		}
+		cfg, err := PickAuth(auths, host)
+		if err != nil {
+			if strings.Contains(err.Error(), topSecret) {
+				t.Fatalf("pick error quotes the password: %v", err)
+			}
+			return
+		}
+		if cfg.Username == "" && cfg.IdentityToken == "" && cfg.RegistryToken == "" {
+			t.Fatalf("picked an entry without credentials: %+v", cfg)
+		}
+	})
+}

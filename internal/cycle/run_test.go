@@ -66,8 +66,8 @@ func TestCycleRun(t *testing.T) {
 		{
 			name: "recheck holds",
 			col:  Collected{Applications: 1, Items: []updater.Item{liveItem(t, "a", "web", "1.0")}},
-			recheck: func(context.Context, updater.Decision) *updater.Hold {
-				return &updater.Hold{Until: "9.0", Reason: "rolled back"}
+			recheck: func(_ context.Context, ds []updater.Decision) []*updater.Hold {
+				return []*updater.Hold{{Until: "9.0", Reason: "rolled back"}}
 			},
 			wantActions: "skip", wantWritten: 1,
 			wantSummary: "images_skipped=1 images_updated=0",

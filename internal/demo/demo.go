@@ -21,7 +21,7 @@ type Playground struct {
 }
 
 // Start builds the playground: registry with guestbook v1..v4 and redis
-// 6.0.5, 6.0.20 and 7.2.4, and the chart repository deploying v1 and 6.0.5.
+// 6.0.5, 6.2.14 and 7.2.4, and the chart repository deploying v1 and 6.0.5.
 func Start(ctx context.Context) (*Playground, error) {
 	dir, err := os.MkdirTemp("", "imagepilot-demo-")
 	if err != nil {

@@ -375,6 +375,9 @@ func TestParseGitHubApp(t *testing.T) {
 		"no installation":  {data: map[string]string{"githubAppID": "1", "githubAppPrivateKey": "k"}, ok: true, wantErr: "githubAppInstallationID"},
 		"no key":           {data: map[string]string{"githubAppID": "1", "githubAppInstallationID": "2"}, ok: true, wantErr: "githubAppPrivateKey"},
 		"negative install": {data: map[string]string{"githubAppID": "1", "githubAppInstallationID": "-2", "githubAppPrivateKey": "k"}, ok: true, wantErr: "githubAppInstallationID"},
+		"zero app id":      {data: map[string]string{"githubAppID": "0", "githubAppInstallationID": "2", "githubAppPrivateKey": "k"}, ok: true, wantErr: "githubAppID"},
+		"blank key":        {data: map[string]string{"githubAppID": "1", "githubAppInstallationID": "2", "githubAppPrivateKey": " \n"}, ok: true, wantErr: "githubAppPrivateKey"},
+		"spaces trimmed":   {data: map[string]string{"githubAppID": " 1\n", "githubAppInstallationID": "2 ", "githubAppPrivateKey": "k", "githubAppEnterpriseBaseUrl": " https://ghe/api/v3\n"}, ok: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			data := map[string][]byte{}
@@ -384,6 +387,10 @@ func TestParseGitHubApp(t *testing.T) {
 			app, ok, err := ParseGitHubApp(data)
 			if ok != tc.ok || (err != nil) != (tc.wantErr != "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 				t.Fatalf("ParseGitHubApp = %+v, %v, %v", app, ok, err)
+			}
+			if err == nil && ok && (app.AppID != 1 || app.InstallationID != 2 || string(app.PrivateKey) != "k" ||
+				app.EnterpriseBaseURL != strings.TrimSpace(tc.data["githubAppEnterpriseBaseUrl"])) {
+				t.Fatalf("ParseGitHubApp = %+v", app)
 			}
 		})
 	}

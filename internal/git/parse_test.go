@@ -2,6 +2,8 @@ package git
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -118,6 +120,14 @@ func TestNormaliseURL(t *testing.T) {
 		{in: "-uhelp", err: true},
 		{in: "", err: true},
 		{in: "gopher://x/y", err: true},
+		{in: "http://u:p@h/r", want: "http://h/r", user: "u", pass: "p"},
+		{in: "https://tok@h/r", want: "https://h/r", user: "tok"},
+		{in: "ssh://git@h/r", want: "ssh://git@h/r"},
+		{in: "host.example.com:org/r.git", want: "host.example.com:org/r.git"},
+		{in: "https://h/r\n--upload-pack=x", err: true},
+		{in: "https://h/r\x00", err: true},
+		{in: "fd::17", err: true},
+		{in: "file::/x", err: true},
 	}
 	for _, tt := range tests {
 		got, info, err := normaliseURL(tt.in)
@@ -139,6 +149,10 @@ func TestNormaliseURL(t *testing.T) {
 		if user != tt.user || pass != tt.pass {
 			t.Errorf("normaliseURL(%q) userinfo = %q:%q", tt.in, user, pass)
 		}
+	}
+	wd, _ := os.Getwd()
+	if got, _, err := normaliseURL("rel/repo.git"); err != nil || got != "file://"+filepath.ToSlash(filepath.Join(wd, "rel/repo.git")) {
+		t.Errorf("relative path = %q, %v; want an absolute file URL", got, err)
 	}
 }
 

@@ -3,7 +3,9 @@ package holds
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 )
@@ -33,7 +35,9 @@ func ParseAnnotation(value string) ([]Hold, error) {
 	if err := dec.Decode(&hs); err != nil {
 		return nil, fmt.Errorf("%w: annotation %s: %v", ErrInvalid, Annotation, err)
 	}
-	if dec.More() {
+	// dec.More would miss a stray "]" or "}": decode once more instead.
+	var extra json.RawMessage
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: annotation %s: trailing data", ErrInvalid, Annotation)
 	}
 	for i, h := range hs {

@@ -70,6 +70,11 @@ func Parse(data []byte) (Set, error) {
 	if err := dec.Decode(&s); err != nil && !errors.Is(err, io.EOF) {
 		return Set{}, fmt.Errorf("%w: %s: %v", ErrInvalid, Path, err)
 	}
+	// One document only: the holds of a second would be ignored.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		return Set{}, fmt.Errorf("%w: %s: more than one YAML document", ErrInvalid, Path)
+	}
 	for i, h := range s.Holds {
 		if err := h.Validate(); err != nil {
 			return Set{}, fmt.Errorf("%s: holds[%d]: %w", Path, i, err)

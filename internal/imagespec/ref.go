@@ -25,3 +25,24 @@ func SplitTagValue(v string) (tag, digest string) {
 	tag, digest, _ = strings.Cut(v, "@")
 	return tag, digest
 }
+
+// SplitHostedReference splits a reference whose first path part is always
+// the registry host, as registry notifications write it
+// ("harbor.example.com/project/app:tag", "https://quay.io/ns/app"), into
+// host, repository, tag and digest. A leading "scheme://" is dropped. The
+// host is everything before the first slash, user information included
+// ("user:password@host"), so that callers validating the host reject such a
+// reference instead of taking the credentials for a host or a digest; the
+// rest is split by SplitReference.
+func SplitHostedReference(ref string) (host, repository, tag, digest string) {
+	ref = strings.TrimSpace(ref)
+	if i := strings.Index(ref, "://"); i >= 0 {
+		ref = ref[i+3:]
+	}
+	host, rest, found := strings.Cut(ref, "/")
+	if !found {
+		return host, "", "", ""
+	}
+	repository, tag, digest = SplitReference(rest)
+	return host, repository, tag, digest
+}

@@ -67,6 +67,11 @@ func Parse(s string) (Spec, error) {
 	if hasColon && spec.Constraint == "" {
 		return Spec{}, fmt.Errorf("%w %q: empty constraint after ':'", ErrInvalid, s)
 	}
+	if strings.Contains(spec.Constraint, "/") {
+		// Neither a tag nor a semver constraint holds a slash; accepting
+		// one would print a spec that reads back as another image name.
+		return Spec{}, fmt.Errorf("%w %q: constraint %q must not contain '/'", ErrInvalid, s, spec.Constraint)
+	}
 	if err := spec.normalise(); err != nil {
 		return Spec{}, fmt.Errorf("%w %q: %v", ErrInvalid, s, err)
 	}

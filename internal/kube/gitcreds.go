@@ -110,7 +110,7 @@ func (g *GitCredentials) namedSecret(ctx context.Context, nsName string) (map[st
 }
 
 // repoSecret finds the repository secret for repoURL, or the longest
-// matching credential template; nil when neither exists.
+// matching credential template (see templateKey); nil when neither exists.
 func (g *GitCredentials) repoSecret(ctx context.Context, repoURL string) (map[string][]byte, error) {
 	repos, err := g.secretsOfType(ctx, SecretTypeRepository)
 	if err != nil {
@@ -128,9 +128,10 @@ func (g *GitCredentials) repoSecret(ctx context.Context, repoURL string) (map[st
 	}
 	var best map[string][]byte
 	bestLen := -1
+	key := templateKey(repoURL)
 	for _, s := range templates {
-		prefix := string(s.Data[fieldURL])
-		if prefix != "" && strings.HasPrefix(repoURL, prefix) && len(prefix) > bestLen {
+		prefix := templateKey(string(s.Data[fieldURL]))
+		if prefix != "" && strings.HasPrefix(key, prefix) && len(prefix) > bestLen {
 			best, bestLen = s.Data, len(prefix)
 		}
 	}
@@ -150,6 +151,13 @@ func (g *GitCredentials) secretsOfType(ctx context.Context, kind string) ([]core
 func normalizeRepoURL(u string) string {
 	u = strings.ToLower(strings.TrimSpace(u))
 	return strings.TrimSuffix(strings.TrimSuffix(u, "/"), ".git")
+}
+
+// templateKey is a URL as Argo CD compares it with credential template
+// prefixes: case and a .git suffix ignored, a trailing slash kept (so
+// https://host/team/ is no prefix of https://host/teamster).
+func templateKey(u string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(u)), ".git")
 }
 
 func credentialsFrom(data map[string][]byte) git.Credentials {

@@ -14,7 +14,9 @@ const (
 	KindTags     = "tags"
 	KindManifest = "manifest"
 	KindBlob     = "blob"
-	KindOther    = "other"
+	// KindReferrers is an OCI referrers API request.
+	KindReferrers = "referrers"
+	KindOther     = "other"
 )
 
 // CodeError is the code label of a request that got no HTTP response.

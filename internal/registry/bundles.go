@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
@@ -63,7 +64,7 @@ func (m *repoMetadata) SigstoreBundles(ctx context.Context, indexDigest, imageDi
 }
 
 func (m *repoMetadata) fetchBundles(ctx context.Context, indexDigest, imageDigest string) ([][]byte, error) {
-	t, err := m.cycle.client.target(ctx, m.repo, m.auth)
+	t, err := m.cycle.target(ctx, m.repo, m.auth)
 	if err != nil {
 		return nil, err
 	}
@@ -81,18 +82,28 @@ func (m *repoMetadata) fetchBundles(ctx context.Context, indexDigest, imageDiges
 	if len(im.Manifests) > maxReferrers {
 		return nil, &Error{Op: op, Kind: ErrTransport, Err: fmt.Errorf("%d referrers, more than %d", len(im.Manifests), maxReferrers)}
 	}
+	out, err := bundlesOf(im.Manifests, imageDigest, idx.Image)
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return out, nil
+}
+
+// bundlesOf reads the sigstore bundles of the OCI manifests among descs
+// whose subject is imageDigest; image fetches a manifest by digest.
+func bundlesOf(descs []v1.Descriptor, imageDigest string, image func(v1.Hash) (v1.Image, error)) ([][]byte, error) {
 	var out [][]byte
-	for _, desc := range im.Manifests {
+	for _, desc := range descs {
 		if desc.MediaType != types.OCIManifestSchema1 {
 			continue
 		}
-		img, err := idx.Image(desc.Digest)
+		img, err := image(desc.Digest)
 		if err != nil {
-			return nil, wrapErr(op, err)
+			return nil, err
 		}
 		man, err := img.Manifest()
 		if err != nil {
-			return nil, wrapErr(op, err)
+			return nil, err
 		}
 		if man.Subject == nil || man.Subject.Digest.String() != imageDigest {
 			continue
@@ -103,7 +114,7 @@ func (m *repoMetadata) fetchBundles(ctx context.Context, indexDigest, imageDiges
 			}
 			b, err := readPayload(img, layer)
 			if err != nil {
-				return nil, wrapErr(op, err)
+				return nil, err
 			}
 			out = append(out, b)
 		}

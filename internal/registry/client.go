@@ -33,6 +33,12 @@ type Client struct {
 	// and credential identity; failures are not kept.
 	auths *memo[http.RoundTripper]
 
+	// refused names the registry+identity pairs whose token server did
+	// not honour a token for several repositories (see Cycle.Expect).
+	refused sync.Map
+	// noReferrers names the registry hosts without the OCI referrers API.
+	noReferrers sync.Map
+
 	tagDigests *ttlCache[string]
 	infos      *lru[manifestFacts]
 	infoFlight singleflight.Group
@@ -62,6 +68,8 @@ func (c *Client) NewCycle() *Cycle {
 		client:   c,
 		listings: newMemo[Listing](false),
 		digests:  newMemo[string](false),
+
+		referrers: newMemo[referrersAnswer](false),
 	}
 }
 
@@ -78,27 +86,65 @@ type target struct {
 // target resolves repo through registries.conf and returns the shared
 // authenticated transport for it and the credentials auth.
 func (c *Client) target(ctx context.Context, repo name.Repository, auth authn.Authenticator) (*target, error) {
+	return c.targetIn(ctx, repo, auth, nil)
+}
+
+// targetIn is target for a cycle whose announced repositories share
+// tokens: when repo belongs to one of groups' scope groups and has no
+// transport yet, it gets the group's, authenticated for every member.
+func (c *Client) targetIn(ctx context.Context, repo name.Repository, auth authn.Authenticator, groups *scopeGroups) (*target, error) {
 	op := "connect to " + repo.Name()
+	r, err := c.resolve(repo, auth)
+	if err != nil {
+		return nil, &Error{Op: op, Kind: r.failKind, Err: err}
+	}
+	tr, err := c.auths.do(ctx, r.key, func(ctx context.Context) (http.RoundTripper, error) {
+		if g := groups.of(r.key); g != nil && !c.refusesGroups(g.id) {
+			tr, err := g.transport(ctx, c)
+			if err == nil || isContextErr(err) {
+				return tr, err
+			}
+			// No shared token this time: ask for this repository alone
+			// (its own answer says what is wrong).
+		}
+		return c.authenticate(ctx, r.reg, r.apiRepo, r.auth)
+	})
+	if err != nil {
+		return nil, wrapErr(op, err)
+	}
+	return &target{repo: r.apiRepo, key: r.key, transport: tr}, nil
+}
+
+// resolved is a repository on its API host with its credentials.
+type resolved struct {
+	reg     registryconf.Registry
+	apiRepo name.Repository
+	auth    authn.Authenticator
+	// key identifies repository and credential identity; groupKey the
+	// registry and credential identity (the tokens that can be shared).
+	key, groupKey string
+	failKind      error
+}
+
+// resolve maps repo through registries.conf and names its credentials.
+func (c *Client) resolve(repo name.Repository, auth authn.Authenticator) (resolved, error) {
 	reg := c.opts.resolver(repo.RegistryStr(), repo.RepositoryStr())
 	apiRepo, err := apiRepository(reg, repo)
 	if err != nil {
-		return nil, &Error{Op: op, Kind: ErrTransport, Err: err}
+		return resolved{failKind: ErrTransport}, err
 	}
 	if auth == nil {
 		auth = authn.Anonymous
 	}
 	id, err := credentialIdentity(auth)
 	if err != nil {
-		return nil, &Error{Op: op, Kind: ErrUnauthorized, Err: err}
+		return resolved{failKind: ErrUnauthorized}, err
 	}
-	key := apiRepo.Name() + "|" + id
-	tr, err := c.auths.do(ctx, key, func(ctx context.Context) (http.RoundTripper, error) {
-		return c.authenticate(ctx, reg, apiRepo, auth)
-	})
-	if err != nil {
-		return nil, wrapErr(op, err)
-	}
-	return &target{repo: apiRepo, key: key, transport: tr}, nil
+	return resolved{
+		reg: reg, apiRepo: apiRepo, auth: auth,
+		key:      apiRepo.Name() + "|" + id,
+		groupKey: apiRepo.Scheme() + "://" + apiRepo.RegistryStr() + "|" + reg.Prefix + "|" + id,
+	}, nil
 }
 
 // authenticate pings the registry and fetches a pull token once; the

@@ -17,6 +17,9 @@ type Cycle struct {
 	listings *memo[Listing]
 	digests  *memo[string]
 	down     downRegistries
+	groups   scopeGroups
+	// referrers memoises referrers API answers by target and digest.
+	referrers *memo[referrersAnswer]
 }
 
 // Listing is one repository's tag listing, split by validity.
@@ -51,14 +54,34 @@ func (cy *Cycle) Listing(ctx context.Context, repo name.Repository, auth authn.A
 }
 
 func (cy *Cycle) listing(ctx context.Context, repo name.Repository, auth authn.Authenticator) (Listing, error) {
-	t, err := cy.client.target(ctx, repo, auth)
+	t, err := cy.target(ctx, repo, auth)
 	if err != nil {
 		return Listing{}, err
+	}
+	if g, shared := sharedGroup(t.transport); shared && cy.client.refusesGroups(g.id) {
+		// Another repository found the shared token insufficient.
+		cy.client.auths.drop(t.key)
+		if t, err = cy.target(ctx, repo, auth); err != nil {
+			return Listing{}, err
+		}
 	}
 	return cy.listings.do(ctx, t.key, func(ctx context.Context) (Listing, error) {
 		tags, err := bounded(ctx, cy.client, func(ctx context.Context) ([]string, error) {
 			return cy.client.listTags(ctx, t)
 		})
+		if g, shared := sharedGroup(t.transport); shared && refusedByScope(wrapErr("", err)) {
+			// The shared token does not cover this repository: the token
+			// server grants fewer scopes than asked for. Ask for this
+			// repository's own token and list again.
+			cy.client.refuseGroups(ctx, g)
+			cy.client.auths.drop(t.key)
+			if t, err = cy.target(ctx, repo, auth); err != nil {
+				return Listing{}, err
+			}
+			tags, err = bounded(ctx, cy.client, func(ctx context.Context) ([]string, error) {
+				return cy.client.listTags(ctx, t)
+			})
+		}
 		if err != nil {
 			return Listing{}, wrapErr("list tags of "+repo.Name(), err)
 		}

@@ -54,8 +54,8 @@ func (m *memo[T]) do(ctx context.Context, key string, fn func(context.Context) (
 		if err := ctx.Err(); err != nil {
 			return zero, err
 		}
-		if m.forgetErrors {
-			return c.val, c.err
+		if !isContextErr(c.err) {
+			return c.val, c.err // forgetErrors: later callers try again
 		}
 		// The running call was cancelled by its own caller: try ourselves.
 	}
@@ -71,4 +71,19 @@ func (m *memo[T]) forget(key string, c *memoCall[T]) {
 
 func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// has reports whether key has a result or a call running.
+func (m *memo[T]) has(key string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.calls[key]
+	return ok
+}
+
+// drop forgets key's result, so the next caller runs the function again.
+func (m *memo[T]) drop(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.calls, key)
 }

@@ -37,7 +37,7 @@ func (m *repoMetadata) digest(ctx context.Context, tag string) (string, error) {
 	if err := checkTag(m.repo, tag); err != nil {
 		return "", err
 	}
-	t, err := m.cycle.client.target(ctx, m.repo, m.auth)
+	t, err := m.cycle.target(ctx, m.repo, m.auth)
 	if err != nil {
 		return "", err
 	}
@@ -78,7 +78,7 @@ func (m *repoMetadata) created(ctx context.Context, tag string, platforms []poli
 		return policy.ImageInfo{}, err
 	}
 	c := m.cycle.client
-	t, err := c.target(ctx, m.repo, m.auth)
+	t, err := m.cycle.target(ctx, m.repo, m.auth)
 	if err != nil {
 		return policy.ImageInfo{}, err
 	}

@@ -81,7 +81,7 @@ var _ policy.CachedDigester = (*repoMetadata)(nil)
 // cachedDigest is digest with the client's tag-to-digest cache in front.
 func (m *repoMetadata) cachedDigest(ctx context.Context, tag string) (string, error) {
 	c := m.cycle.client
-	t, err := c.target(ctx, m.repo, m.auth)
+	t, err := m.cycle.target(ctx, m.repo, m.auth)
 	if err != nil {
 		return "", err
 	}
@@ -109,7 +109,7 @@ func (m *repoMetadata) CosignSignatures(ctx context.Context, sigDigest string) (
 }
 
 func (m *repoMetadata) fetchSignatures(ctx context.Context, sigDigest string) ([]CosignSignature, error) {
-	t, err := m.cycle.client.target(ctx, m.repo, m.auth)
+	t, err := m.cycle.target(ctx, m.repo, m.auth)
 	if err != nil {
 		return nil, err
 	}

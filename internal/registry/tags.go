@@ -30,6 +30,9 @@ type tagPage struct {
 // listTags pages through /v2/<repo>/tags/list with n=pageSize. It follows
 // Link headers; a full page without one is continued with last= (the OCI
 // pagination without links), so a dropped Link header cannot shorten the list.
+// A full page is continued even when it repeats last (registries whose last=
+// is inclusive); a page of nothing new ends the listing (go-containerregistry's
+// registry answers a last= past the end with the first page).
 func (c *Client) listTags(ctx context.Context, t *target) ([]string, error) {
 	client := &http.Client{Transport: t.transport}
 	n := c.opts.pageSize
@@ -48,6 +51,7 @@ func (c *Client) listTags(ctx context.Context, t *target) ([]string, error) {
 		if page == 0 && len(tags) > n {
 			return tags, nil // the registry ignores n and sent everything
 		}
+		listed := len(tags)
 		tags = after(tags, last)
 		all = append(all, tags...)
 		switch {
@@ -56,7 +60,8 @@ func (c *Client) listTags(ctx context.Context, t *target) ([]string, error) {
 				return nil, err
 			}
 			next = link.String()
-		case len(tags) >= n:
+		case listed >= n && len(tags) > 0:
+			// A full page (of which some may repeat last): continue after it.
 			last = tags[len(tags)-1]
 			next = first + "&last=" + url.QueryEscape(last)
 		default:

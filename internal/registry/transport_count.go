@@ -29,7 +29,8 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 }
 
 // RequestKind classifies a registry request by its URL: ping (/v2/), tags
-// (/tags/list), manifest (/manifests/), blob (/blobs/), token (a request
+// (/tags/list), manifest (/manifests/), blob (/blobs/), referrers
+// (/referrers/), token (a request
 // outside /v2/ that carries service, scope or an OAuth2 form, or whose path
 // ends in "token"), other otherwise.
 func RequestKind(req *http.Request) string {
@@ -43,6 +44,8 @@ func RequestKind(req *http.Request) string {
 		return metrics.KindManifest
 	case strings.HasPrefix(p, "/v2/") && strings.Contains(p, "/blobs/"):
 		return metrics.KindBlob
+	case strings.HasPrefix(p, "/v2/") && strings.Contains(p, "/referrers/"):
+		return metrics.KindReferrers
 	case strings.HasPrefix(p, "/v2/"):
 		return metrics.KindOther
 	case isTokenRequest(req):

@@ -25,7 +25,9 @@ const historyDepth = 50
 // History is the part of a working copy rollback detection reads.
 type History interface {
 	Dir() string
-	Log(ctx context.Context, path string, n int) ([]git.Commit, error)
+	// LogPaths returns up to n commits that touched each path, newest
+	// first (one git command for many paths).
+	LogPaths(ctx context.Context, paths []string, n int) (map[string][]git.Commit, error)
 	ShowFile(ctx context.Context, rev, path string) ([]byte, error)
 }
 
@@ -33,11 +35,8 @@ type History interface {
 // e-mail ourEmail) changed the value imagepilot last wrote to f: the value
 // then stays until a tag ranking above the one imagepilot had written
 // appears. A commit whose subject carries ReleaseMarker ends the hold.
-func detectRollback(ctx context.Context, hist History, it updater.Item, f writeback.File, ourEmail string) (*updater.Hold, error) {
-	commits, err := hist.Log(ctx, f.Path, historyDepth)
-	if err != nil {
-		return nil, fmt.Errorf("history of %s: %w", f.Path, err)
-	}
+// commits are the newest commits that touched f, newest first.
+func detectRollback(ctx context.Context, hist History, it updater.Item, f writeback.File, commits []git.Commit, ourEmail string) (*updater.Hold, error) {
 	ours := -1
 	for i, c := range commits {
 		if strings.EqualFold(c.AuthorEmail, ourEmail) || strings.EqualFold(c.AuthorEmail, UpstreamAuthorEmail) {

@@ -149,24 +149,46 @@ func (r *Runner) runFor(ctx context.Context, start time.Time, only func(target.T
 }
 
 // rollbackCheck returns the planner's recheck: an image about to move
-// whose value someone else wrote over imagepilot's is held (history is read
-// for those images alone). The planner plans held images again before
-// logging anything, so each image is logged once, with its final outcome.
+// whose value someone else wrote over imagepilot's is held. History is read
+// for those images alone, with one git command for all their files. The
+// planner plans held images again before logging anything, so each image
+// is logged once, with its final outcome.
 func (r *Runner) rollbackCheck(hist History) updater.Recheck {
-	return func(ctx context.Context, d updater.Decision) *updater.Hold {
-		if !d.Current.Live {
-			return nil
+	return func(ctx context.Context, ds []updater.Decision) []*updater.Hold {
+		holds := make([]*updater.Hold, len(ds))
+		files := make([]*writeback.File, len(ds))
+		var paths []string
+		for i, d := range ds {
+			if !d.Current.Live {
+				continue
+			}
+			_, file, found, err := r.Writer.Layout.Current(hist.Dir(), d.Target)
+			if err != nil || !found {
+				continue
+			}
+			files[i] = &file
+			paths = append(paths, file.Path)
 		}
-		_, file, found, err := r.Writer.Layout.Current(hist.Dir(), d.Target)
-		if err != nil || !found {
-			return nil
+		if len(paths) == 0 {
+			return holds
 		}
-		hold, err := detectRollback(ctx, hist, d.Item, file, r.AuthorEmail)
+		logs, err := hist.LogPaths(ctx, paths, historyDepth)
 		if err != nil {
-			r.logger().WarnContext(ctx, "rollback check failed", "application", d.Target.App.String(), "error", err)
-			return nil
+			r.logger().WarnContext(ctx, "rollback check failed", "images", len(paths), "error", fmt.Errorf("reading history: %w", err))
+			return holds
 		}
-		return hold
+		for i, d := range ds {
+			if files[i] == nil {
+				continue
+			}
+			hold, err := detectRollback(ctx, hist, d.Item, *files[i], logs[files[i].Path], r.AuthorEmail)
+			if err != nil {
+				r.logger().WarnContext(ctx, "rollback check failed", "application", d.Target.App.String(), "error", err)
+				continue
+			}
+			holds[i] = hold
+		}
+		return holds
 	}
 }
 

@@ -252,14 +252,16 @@ func sourceKind(root string, s argocd.ApplicationSource) string {
 	case s.Plugin != nil:
 		return target.KindPlugin
 	}
+	// A kustomization wins over a Chart.yaml beside it, as in Argo CD's
+	// discovery (which sees Chart.yaml first and then overrides it).
 	dir := filepath.Join(root, filepath.FromSlash(s.Path))
-	if exists(filepath.Join(dir, "Chart.yaml")) {
-		return target.KindHelm
-	}
 	for _, n := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
 		if exists(filepath.Join(dir, n)) {
 			return target.KindKustomize
 		}
+	}
+	if exists(filepath.Join(dir, "Chart.yaml")) {
+		return target.KindHelm
 	}
 	return "directory"
 }

@@ -103,16 +103,22 @@ func refMatches(ref *v1alpha1.ApplicationRef, sel labels.Selector, app *argocd.A
 
 func hasGlobMeta(p string) bool { return strings.ContainsAny(p, `*?[\`) }
 
-// literalChars counts a glob's characters outside wildcards and classes.
+// literalChars counts a glob's characters outside wildcards and classes;
+// an escaped character (`\*`) is a literal one.
 func literalChars(p string) int {
-	n, inClass := 0, false
+	n, inClass, escaped := 0, false, false
 	for _, c := range p {
 		switch {
+		case escaped:
+			escaped = false
+			n++
 		case inClass:
 			inClass = c != ']'
+		case c == '\\':
+			escaped = true
 		case c == '[':
 			inClass = true
-		case c != '*' && c != '?' && c != '\\':
+		case c != '*' && c != '?':
 			n++
 		}
 	}
@@ -529,17 +535,8 @@ func KustomizeEntryName(entry string) string {
 	if old, _, ok := strings.Cut(entry, "="); ok {
 		return old
 	}
-	name, _, _ := strings.Cut(entry, "@")
-	return trimTag(name)
-}
-
-// trimTag removes a ":tag" suffix that is not part of a registry port.
-func trimTag(ref string) string {
-	i := strings.LastIndex(ref, ":")
-	if i < 0 || strings.Contains(ref[i+1:], "/") {
-		return ref
-	}
-	return ref[:i]
+	name, _, _ := imagespec.SplitReference(entry)
+	return name
 }
 
 func pluginValue(s argocd.ApplicationSource, t *Target) (string, bool) {

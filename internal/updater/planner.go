@@ -35,9 +35,10 @@ type Planner struct {
 	// not decided yet fail with ErrPlanTimeout, and the ones decided keep
 	// their decisions.
 	Timeout time.Duration
-	// Recheck, when set, looks at every planned update before it is final
-	// (repo mode's rollback detection); a hold it returns plans the item
-	// again with that hold. It is called one decision at a time.
+	// Recheck, when set, looks at the planned updates before they are
+	// final (repo mode's rollback detection); a hold it returns plans the
+	// item again with that hold. It is called once per Plan, with every
+	// planned update, so it can read what it needs in one go.
 	Recheck Recheck
 }
 
@@ -45,10 +46,11 @@ type Planner struct {
 // within Planner.Timeout.
 var ErrPlanTimeout = errors.New("cycle time limit reached")
 
-// Recheck returns a hold for a planned update that must not happen (nil
-// when it may). It reports its own failures; the planner never fails an
-// item because of it.
-type Recheck func(ctx context.Context, d Decision) *Hold
+// Recheck returns, for each planned update, a hold when it must not
+// happen (nil when it may); the result is aligned with updates (a shorter
+// result holds nothing beyond its end). It reports its own failures; the
+// planner never fails an item because of it.
+type Recheck func(ctx context.Context, updates []Decision) []*Hold
 
 // Plan returns one final decision per item, in the items' order: holds
 // (those on the items and those Recheck finds) are applied before anything
@@ -63,23 +65,33 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 		rctx, cancel = context.WithTimeoutCause(ctx, p.Timeout, fmt.Errorf("%w (%v)", ErrPlanTimeout, p.Timeout))
 		defer cancel()
 	}
+	if ex, ok := p.Registry.(Expecter); ok {
+		ex.Expect(rctx, expectedImages(items))
+	}
 	out := p.decideAll(rctx, items)
 	if p.Recheck != nil {
+		var updates []Decision
+		var pos []int
+		for i, d := range out {
+			if d.Action == ActionUpdate {
+				updates, pos = append(updates, d), append(pos, i)
+			}
+		}
 		var held []Item
 		var at []int
-		for i, d := range out {
-			if d.Action != ActionUpdate {
-				continue
-			}
-			if hold := p.Recheck(ctx, d); hold != nil {
-				it := d.Item
-				it.Current.Hold = hold
-				held, at = append(held, it), append(at, i)
+		if len(updates) > 0 {
+			for j, hold := range p.Recheck(ctx, updates) {
+				if hold != nil && j < len(updates) {
+					it := updates[j].Item
+					it.Current.Hold = hold
+					held, at = append(held, it), append(at, pos[j])
+				}
 			}
 		}
 		// The cycle's registry answers are memoised: planning again costs
-		// no registry request.
-		for j, d := range p.decideAll(rctx, held) {
+		// no registry request, so it runs under the caller's context (an
+		// update decided in time and then held is a hold, not a time-out).
+		for j, d := range p.decideAll(ctx, held) {
 			out[at[j]] = d
 		}
 	}

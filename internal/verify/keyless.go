@@ -142,6 +142,9 @@ func (k *Keyless) Verify(ctx context.Context, md policy.Metadata, tag, digest st
 		return policy.Verification{}, fmt.Errorf("find signature bundles of %s: %w", digest, err)
 	}
 	if !found {
+		if ans, ok, err := k.verifyReferrers(ctx, src, digest); err != nil || ok {
+			return ans, err
+		}
 		_, legacy, err := src.CosignSignatureDigest(ctx, digest)
 		if err != nil {
 			return policy.Verification{}, fmt.Errorf("find signatures of %s: %w", digest, err)
@@ -159,23 +162,41 @@ func (k *Keyless) Verify(ctx context.Context, md policy.Metadata, tag, digest st
 	if err != nil {
 		return policy.Verification{}, fmt.Errorf("read signature bundles of %s: %w", digest, err)
 	}
-	best, who := 0, ""
+	ans, who := k.judge(bundles, digest)
+	k.remember(digest, failKey, ans, who)
+	return ans, nil
+}
+
+// judge verifies bundles until one passes; it returns the answer and the
+// signer ("" when none verified).
+func (k *Keyless) judge(bundles [][]byte, digest string) (policy.Verification, string) {
+	best := 0
 	for _, raw := range bundles {
 		w, reason := k.checkBundle(raw, digest)
 		if reason == "" {
-			who = w
-			break
+			return policy.Verification{Verified: true, Reason: "signed by " + w}, w
 		}
 		if r := slices.Index(keylessRank, reason); r > best {
 			best = r
 		}
 	}
-	ans := policy.Verification{Reason: keylessRank[best]}
-	if who != "" {
-		ans = policy.Verification{Verified: true, Reason: "signed by " + who}
+	return policy.Verification{Reason: keylessRank[best]}, ""
+}
+
+// verifyReferrers checks the bundles the OCI referrers API lists for an
+// image without a referrers tag; ok is false when there are none.
+func (k *Keyless) verifyReferrers(ctx context.Context, src Source, digest string) (ans policy.Verification, ok bool, err error) {
+	bundles, failKey, found, err := referrerBundles(ctx, src, digest, k.cachedFailure)
+	if err != nil || !found {
+		return policy.Verification{}, false, err
 	}
+	if bundles == nil {
+		ans, _ := k.cachedFailure(failKey)
+		return ans, true, nil
+	}
+	ans, who := k.judge(bundles, digest)
 	k.remember(digest, failKey, ans, who)
-	return ans, nil
+	return ans, true, nil
 }
 
 // keylessRank orders reasons from least to most telling.

@@ -192,34 +192,44 @@ func TestKeyless(t *testing.T) {
 		"no signature":     {ids: []Identity{id}, reason: ReasonNoSignature},
 		"legacy only":      {ids: []Identity{id}, legacy: true, reason: ReasonLegacyOnly},
 	} {
-		t.Run(name, func(t *testing.T) {
-			k, err := NewKeyless(vs.root, tc.ids)
-			if err != nil {
-				t.Fatal(err)
+		// Each case with its bundles behind the referrers tag schema, and
+		// (bundle cases) behind the OCI referrers API.
+		for _, via := range []string{"tag", "api"} {
+			if via == "api" && tc.bundles == nil {
+				continue
 			}
-			src := &fakeSource{sigs: map[string][]registry.CosignSignature{}, bundles: map[string][][]byte{}}
-			if tc.bundles != nil {
-				src.bundles[digestA] = tc.bundles
-			}
-			if tc.legacy {
-				src.sigs[digestA] = nil
-			}
-			got, err := k.Verify(context.Background(), src, "t", digestA)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Verified != tc.want || (tc.reason != "" && got.Reason != tc.reason) {
-				t.Fatalf("got %+v, want verified=%v reason %q", got, tc.want, tc.reason)
-			}
-			before := src.calls
-			again, err := k.Verify(context.Background(), src, "t", digestA)
-			if err != nil || again != got {
-				t.Fatalf("second answer %+v %v", again, err)
-			}
-			if tc.want && src.calls != before {
-				t.Errorf("a verified digest was read again (%d calls)", src.calls-before)
-			}
-		})
+			t.Run(via+"/"+name, func(t *testing.T) {
+				k, err := NewKeyless(vs.root, tc.ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				src := &fakeSource{sigs: map[string][]registry.CosignSignature{}, bundles: map[string][][]byte{}}
+				if tc.bundles != nil && via == "tag" {
+					src.bundles[digestA] = tc.bundles
+				}
+				if via == "api" {
+					src.api = map[string][][]byte{digestA: tc.bundles}
+				}
+				if tc.legacy {
+					src.sigs[digestA] = nil
+				}
+				got, err := k.Verify(context.Background(), src, "t", digestA)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Verified != tc.want || (tc.reason != "" && got.Reason != tc.reason) {
+					t.Fatalf("got %+v, want verified=%v reason %q", got, tc.want, tc.reason)
+				}
+				before := src.calls
+				again, err := k.Verify(context.Background(), src, "t", digestA)
+				if err != nil || again != got {
+					t.Fatalf("second answer %+v %v", again, err)
+				}
+				if tc.want && src.calls != before {
+					t.Errorf("a verified digest was read again (%d calls)", src.calls-before)
+				}
+			})
+		}
 	}
 }
 

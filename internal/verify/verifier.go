@@ -36,6 +36,11 @@ type Source interface {
 	// SigstoreBundles returns the sigstore bundles in that index whose
 	// subject is the image.
 	SigstoreBundles(ctx context.Context, indexDigest, imageDigest string) ([][]byte, error)
+	// ReferrersAPI lists the sigstore bundles attached to the image through
+	// the OCI referrers API; supported=false when the registry has none.
+	ReferrersAPI(ctx context.Context, imageDigest string) (set registry.ReferrerSet, supported bool, err error)
+	// ReferrerBundles reads the bundles of such a set.
+	ReferrerBundles(ctx context.Context, set registry.ReferrerSet, imageDigest string) ([][]byte, error)
 }
 
 // Verifier verifies cosign signatures with a fixed set of keys and caches
@@ -107,7 +112,7 @@ func (v *Verifier) Verify(ctx context.Context, md policy.Metadata, tag, digest s
 		return policy.Verification{}, fmt.Errorf("find signature bundles of %s: %w", digest, err)
 	}
 	if !sigFound && !refFound {
-		return policy.Verification{Reason: ReasonNoSignature}, nil
+		return v.verifyReferrers(ctx, src, digest)
 	}
 	failKey := digest + "|" + sigDigest + "|" + refDigest
 	if ans, ok := v.cachedFailure(failKey); ok {
@@ -119,6 +124,55 @@ func (v *Verifier) Verify(ctx context.Context, md policy.Metadata, tag, digest s
 	}
 	v.remember(digest, failKey, ans)
 	return ans, nil
+}
+
+// verifyReferrers checks the bundles the OCI referrers API lists for an
+// image that has no signature tag (cosign writes none on registries with
+// the API).
+func (v *Verifier) verifyReferrers(ctx context.Context, src Source, digest string) (policy.Verification, error) {
+	bundles, failKey, found, err := referrerBundles(ctx, src, digest, v.cachedFailure)
+	if err != nil || !found {
+		return policy.Verification{Reason: ReasonNoSignature}, err
+	}
+	if bundles == nil {
+		ans, _ := v.cachedFailure(failKey)
+		return ans, nil
+	}
+	var t tally
+	for _, b := range bundles {
+		t.add(v.checkBundle(b, digest))
+	}
+	ans := policy.Verification{Reason: t.reason()}
+	if t.key != "" {
+		ans = verified(t.key)
+	}
+	v.remember(digest, failKey, ans)
+	return ans, nil
+}
+
+// referrerBundles asks the referrers API for an image's bundles. found is
+// false when there are none (or no API); bundles is nil with found true
+// when cached(failKey) already holds the verdict on this very set.
+func referrerBundles(ctx context.Context, src Source, digest string, cached func(string) (policy.Verification, bool)) (bundles [][]byte, failKey string, found bool, err error) {
+	set, supported, err := src.ReferrersAPI(ctx, digest)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("find signature bundles of %s: %w", digest, err)
+	}
+	if !supported || len(set.Bundles) == 0 {
+		return nil, "", false, nil
+	}
+	failKey = digest + "|" + set.ID
+	if _, ok := cached(failKey); ok {
+		return nil, failKey, true, nil
+	}
+	bundles, err = src.ReferrerBundles(ctx, set, digest)
+	if err != nil {
+		return nil, "", false, fmt.Errorf("read signature bundles of %s: %w", digest, err)
+	}
+	if len(bundles) == 0 {
+		return nil, "", false, nil
+	}
+	return bundles, failKey, true, nil
 }
 
 // checkAll reads the legacy signatures and the bundles that exist and

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"strings"
 	"testing"
 
@@ -82,8 +83,27 @@ type fakeSource struct {
 	policy.Metadata
 	sigs    map[string][]registry.CosignSignature // image digest -> layers
 	bundles map[string][][]byte                   // image digest -> bundles
-	err     error
-	calls   int
+	// api holds the bundles the referrers API lists, by image digest.
+	api   map[string][][]byte
+	err   error
+	calls int
+}
+
+func (f *fakeSource) ReferrersAPI(_ context.Context, d string) (registry.ReferrerSet, bool, error) {
+	f.calls++
+	if f.api == nil {
+		return registry.ReferrerSet{}, false, nil
+	}
+	set := registry.ReferrerSet{ID: fmt.Sprintf("set-%d", len(f.api[d]))}
+	for range f.api[d] {
+		set.Bundles = append(set.Bundles, v1.Descriptor{})
+	}
+	return set, true, nil
+}
+
+func (f *fakeSource) ReferrerBundles(_ context.Context, set registry.ReferrerSet, d string) ([][]byte, error) {
+	f.calls++
+	return f.api[d], nil
 }
 
 func (f *fakeSource) CosignSignatureDigest(_ context.Context, d string) (string, bool, error) {
@@ -140,21 +160,44 @@ func TestVerifyBundles(t *testing.T) {
 		{name: "garbage", bundles: [][]byte{[]byte("{")}, reason: ReasonUnreadable},
 		{name: "empty index", bundles: [][]byte{}, reason: ReasonNoSignature},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			v, err := New([]Key{ec.key})
-			if err != nil {
-				t.Fatal(err)
-			}
-			src := &fakeSource{bundles: map[string][][]byte{digestA: tt.bundles}}
-			got, err := v.Verify(context.Background(), src, "t", digestA)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Verified != tt.want || (tt.reason != "" && got.Reason != tt.reason) {
-				t.Errorf("got %+v, want verified=%v reason %q", got, tt.want, tt.reason)
-			}
-		})
+	// The same bundles found through the referrers tag schema and through
+	// the OCI referrers API (registries with the API get no tag).
+	for _, via := range []string{"tag", "api"} {
+		for _, tt := range tests {
+			t.Run(via+"/"+tt.name, func(t *testing.T) {
+				v, err := New([]Key{ec.key})
+				if err != nil {
+					t.Fatal(err)
+				}
+				src := &fakeSource{bundles: map[string][][]byte{digestA: tt.bundles}}
+				if via == "api" {
+					src = &fakeSource{api: map[string][][]byte{digestA: tt.bundles}}
+				}
+				got, err := v.Verify(context.Background(), src, "t", digestA)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Verified != tt.want || (tt.reason != "" && got.Reason != tt.reason) {
+					t.Errorf("got %+v, want verified=%v reason %q", got, tt.want, tt.reason)
+				}
+				if via != "api" || len(tt.bundles) == 0 {
+					return
+				}
+				// Asked again: a verified digest costs nothing; a failed
+				// one costs the lookups but not the bundles of the same set.
+				before := src.calls
+				if again, err := v.Verify(context.Background(), src, "t", digestA); err != nil || again != got {
+					t.Fatalf("second answer %+v, %v; first %+v", again, err, got)
+				}
+				want := 3 // signature tag, referrers tag, referrers API
+				if tt.want {
+					want = 0
+				}
+				if src.calls-before != want {
+					t.Errorf("second Verify made %d source calls, want %d", src.calls-before, want)
+				}
+			})
+		}
 	}
 }
 
@@ -208,6 +251,9 @@ func TestVerify(t *testing.T) {
 				t.Fatalf("second answer %+v, %v; first %+v", again, err, got)
 			}
 			wantExtra := 2 // a failure is looked up again by signature digests
+			if _, tagged := src.sigs[digestA]; !tagged {
+				wantExtra++ // and the referrers API asked (a registry without one is asked once per process)
+			}
 			if tt.want {
 				wantExtra = 0
 			}

@@ -85,23 +85,6 @@ func normaliseHost(host string) string {
 	return host
 }
 
-// splitImageRef splits "host/path/name:tag" or "host/path/name@sha256:..."
-// into host, repository, tag and digest. The first path part is the host.
-func splitImageRef(ref string) (host, repository, tag, digest string) {
-	ref = strings.TrimSpace(ref)
-	if i := strings.Index(ref, "://"); i >= 0 {
-		ref = ref[i+3:]
-	}
-	if i := strings.IndexByte(ref, '@'); i >= 0 {
-		ref, digest = ref[:i], ref[i+1:]
-	}
-	host, rest, _ := strings.Cut(ref, "/")
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-		rest, tag = rest[:i], rest[i+1:]
-	}
-	return host, rest, tag, digest
-}
-
 // redactUserinfo hides user information ("user:password@") a payload put in
 // front of a host, so that error messages and logs never show it.
 func redactUserinfo(host string) string {

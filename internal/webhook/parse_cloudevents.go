@@ -7,6 +7,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 )
 
 // CloudEventsParser reads CloudEvents 1.0 over HTTP in structured mode
@@ -229,14 +231,14 @@ func ecrHost(account, region string) (string, error) {
 	return account + ".dkr.ecr." + region + ".amazonaws.com", nil
 }
 
-// splitImageName applies the image-name rule: the first path part is a host
-// when it contains "." or ":" or is "localhost"; otherwise it is Docker Hub.
+// splitImageName applies the image-name rule of imagespec.SplitHost: the
+// first path part is a host when it contains "." or ":" (which a leading
+// "scheme://" always does) or is "localhost"; otherwise it is Docker Hub.
 func splitImageName(name string) (host, repo, tag, digest string) {
-	first, _, found := strings.Cut(name, "/")
-	if found && (strings.ContainsAny(first, ".:") || first == "localhost") {
-		return splitImageRef(name)
+	if h, _ := imagespec.SplitHost(name); h != "" {
+		return imagespec.SplitHostedReference(name)
 	}
-	_, repo, tag, digest = splitImageRef(dockerHubHost + "/" + name)
+	_, repo, tag, digest = imagespec.SplitHostedReference(dockerHubHost + "/" + name)
 	return dockerHubHost, repo, tag, digest
 }
 

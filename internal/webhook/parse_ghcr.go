@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 )
 
 // GHCRParser reads GitHub "package" webhooks (and the older
@@ -107,7 +109,7 @@ func isGHCRPush(action, packageType string) bool {
 // and falls back to owner/name.
 func ghcrRepository(pkg *ghcrPackage) (host, repo string) {
 	if u := pkg.PackageVersion.PackageURL; u != "" {
-		host, repo, _, _ = splitImageRef(u)
+		host, repo, _, _ = imagespec.SplitHostedReference(u)
 		if host != "" && repo != "" {
 			return host, repo
 		}

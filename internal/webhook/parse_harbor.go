@@ -3,6 +3,8 @@ package webhook
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 )
 
 // HarborParser reads Harbor webhooks of type PUSH_ARTIFACT, in Harbor's
@@ -59,7 +61,7 @@ func (p HarborParser) Parse(body []byte, _ *http.Request) ([]Event, error) {
 	}
 	events := make([]Event, 0, len(data.Resources))
 	for _, res := range data.Resources {
-		host, _, _, _ := splitImageRef(res.ResourceURL)
+		host, _, _, _ := imagespec.SplitHostedReference(res.ResourceURL)
 		ev, err := newEvent(p.Type(), host, repo, res.Tag, res.Digest)
 		if err != nil {
 			return nil, err

@@ -3,6 +3,8 @@ package webhook
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 )
 
 // QuayParser reads Quay "repository push" notifications: docker_url
@@ -27,7 +29,7 @@ func (p QuayParser) Parse(body []byte, _ *http.Request) ([]Event, error) {
 	}
 	host, repo := "quay.io", pl.Repository
 	if pl.DockerURL != "" {
-		host, repo, _, _ = splitImageRef(pl.DockerURL)
+		host, repo, _, _ = imagespec.SplitHostedReference(pl.DockerURL)
 	}
 	if repo == "" {
 		return nil, fmt.Errorf("%w: quay payload has no docker_url", ErrInvalidPayload)

@@ -87,6 +87,14 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // GET of an Application, with the Applications listed in pages (limit
 // set, more than one page followed through continue).
 func TestWritePathMinimumRequests(t *testing.T) {
+	for _, streamed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("streamed=%t", streamed), func(t *testing.T) { testWritePathMinimumRequests(t, streamed) })
+	}
+}
+
+// testWritePathMinimumRequests runs the scenario with the client's pages
+// read whole, or (streamed) through controller.AppStreamer.
+func testWritePathMinimumRequests(t *testing.T, streamed bool) {
 	const n, pageSize = 23, 5
 	f := setupEngine(t)
 	ns := f.kube.Namespace(t)
@@ -103,6 +111,11 @@ func TestWritePathMinimumRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.engine.Client, f.engine.Direct, f.engine.ArgoCD.Client, f.engine.PageSize = c, c, c, pageSize
+	if streamed {
+		if f.engine.Streamer, err = controller.NewAppStreamer(counter.wrap(f.kube.Config)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	out := f.reconcile(t, iu)
 	if updated, _, errored := out.Counts(); updated != n || errored != 0 {
 		t.Fatalf("updated %d, errors %d: %+v", updated, errored, out.Problems)

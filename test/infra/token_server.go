@@ -34,6 +34,9 @@ type TokenServer struct {
 	// the password grant) get tokens instead of the fixed pair, e.g. only
 	// the temporary credentials a fake cloud endpoint issued.
 	Accept func(user, password string) bool
+	// GrantFirstScopeOnly makes a token grant only the first scope asked
+	// for, as token servers that read one scope parameter do.
+	GrantFirstScopeOnly bool
 
 	username, password string
 	lifetime           time.Duration
@@ -160,7 +163,7 @@ func (s *TokenServer) sign(user string, scopes []string) (string, error) {
 	claims := map[string]any{
 		"iss": s.Issuer, "sub": user, "aud": s.Service, "jti": randomID(),
 		"iat": now.Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(s.lifetime).Unix(),
-		"access": grants(scopes),
+		"access": s.granted(scopes),
 	}
 	h, _ := json.Marshal(header)
 	c, _ := json.Marshal(claims)
@@ -174,6 +177,15 @@ func (s *TokenServer) sign(user string, scopes []string) (string, error) {
 	r.FillBytes(sig[:32])
 	sgn.FillBytes(sig[32:])
 	return input + "." + b64(sig), nil
+}
+
+// granted is what a token for scopes grants.
+func (s *TokenServer) granted(scopes []string) []access {
+	g := grants(scopes)
+	if s.GrantFirstScopeOnly && len(g) > 1 {
+		g = g[:1]
+	}
+	return g
 }
 
 // grants parses scopes "repository:name:pull,push" into access entries.

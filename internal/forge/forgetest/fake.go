@@ -370,6 +370,9 @@ func page[T any](s *Server, w http.ResponseWriter, r *http.Request, items []T) [
 			w.Header().Set("Link", fmt.Sprintf(`<%s>; rel="next"`, u.String()))
 		}
 	}
+	if len(items) == 0 {
+		return []T{} // an empty list is [], as the forges answer, not null
+	}
 	return items[start:end]
 }
 
