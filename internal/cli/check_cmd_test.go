@@ -140,3 +140,43 @@ func TestCheckVerboseJSON(t *testing.T) {
 		})
 	}
 }
+
+func TestCosignFlags(t *testing.T) {
+	keyA, keyB := publicKeyFile(t), publicKeyFile(t)
+	keys, err := cosignSecretKeys([]string{"argocd/cosign#a.pub=" + keyA, "cosign#b.pub=" + keyB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys["argocd/cosign#a.pub"].Name != "argocd/cosign#a.pub" || keys["cosign#b.pub"].Name != "cosign#b.pub" {
+		t.Errorf("keys %+v: each is named by its Secret reference", keys)
+	}
+	if keys, err := cosignSecretKeys(nil); keys != nil || err != nil {
+		t.Errorf("no mapping: %v %v", keys, err)
+	}
+	tests := []struct {
+		name    string
+		keys    []string
+		keyless keylessFlags
+		wantNil bool
+		wantErr string
+	}{
+		{name: "nothing: no verification", wantNil: true},
+		{name: "keys", keys: []string{keyA, keyB}},
+		{name: "an unreadable key", keys: []string{keyA, filepath.Join(t.TempDir(), "none.pub")}, wantErr: "--cosign-key: "},
+		{name: "a key and keyless without a trusted root", keys: []string{keyA}, keyless: keylessFlags{issuerRegexp: ".*"}, wantErr: "need --trusted-root FILE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := signatureVerifier(tt.keys, tt.keyless)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || (v == nil) != tt.wantNil {
+				t.Fatalf("verifier %v, %v (want nil: %v)", v, err, tt.wantNil)
+			}
+		})
+	}
+}
