@@ -163,7 +163,9 @@ func TestReconcileRequest(t *testing.T) {
 		{
 			name: "status patch fails: transient, and retried when it works",
 			passes: []pass{{before: func(t *testing.T, env *testEnv) {
-				env.set(func(env *testEnv) { env.failStatus = errors.New("the server is currently unable to handle the request") })
+				env.set(func(env *testEnv) {
+					env.failStatus = errors.New("the server is currently unable to handle the request")
+				})
 			}, patches: 1, err: transientErr}, {before: func(t *testing.T, env *testEnv) {
 				env.set(func(env *testEnv) { env.failStatus = nil })
 			}, patches: 1, requeue: true}},
