@@ -46,6 +46,11 @@ type testEnv struct {
 	failAppList, failIUList, failStatus error
 	// registryDown makes the registry refuse reads.
 	registryDown bool
+	// patchHook, when set, runs before every (non-status) Patch; its error
+	// fails the patch.
+	patchHook func(client.Object) error
+	// appPatches counts (non-status) patches.
+	appPatches int
 	// updaterWarnings and appWarnings hold "reason: message" per Event.
 	updaterWarnings, appWarnings []string
 	now                          time.Time
@@ -96,6 +101,18 @@ func newTestEnv(t *testing.T, objs ...client.Object) *testEnv {
 				}
 			}
 			return c.List(ctx, list, opts...)
+		},
+		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
+			env.mu.Lock()
+			env.appPatches++
+			hook := env.patchHook
+			env.mu.Unlock()
+			if hook != nil {
+				if err := hook(obj); err != nil {
+					return err
+				}
+			}
+			return c.Patch(ctx, obj, patch, opts...)
 		},
 		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, patch client.Patch, opts ...client.SubResourcePatchOption) error {
 			if _, ok := obj.(*v1alpha1.ImageUpdater); ok && sub == "status" {
