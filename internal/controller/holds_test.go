@@ -201,4 +201,3 @@ func TestWaitCached(t *testing.T) {
 		t.Errorf("without a cache nothing is waited for: %v", err)
 	}
 }
-

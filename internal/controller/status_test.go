@@ -132,31 +132,27 @@ func TestPatchStatusFrom(t *testing.T) {
 	}
 }
 
-// TestErrorMessagesOrder: configuration problems first in their order,
-// then everything else sorted, each with its kind.
-func TestErrorMessagesOrder(t *testing.T) {
+// TestFailureMessages: the write-back and image errors the ImageUpdater
+// Events report, as the Error condition words them; configuration
+// problems and conflicts are not among them.
+func TestFailureMessages(t *testing.T) {
 	app := target.AppRef{Namespace: "apps", Name: "web"}
 	o := Outcome{Conflicts: []string{"application apps/web is also selected by ImageUpdater apps/b"}}
-	o.Problems = []error{errors.New("z: second"), errors.New("a: first")}
+	o.Problems = []error{errors.New("spec.applicationRefs[0].images[0]: bad")}
 	img := dec("web", updater.ActionError)
 	img.Reason = "registry said 503"
 	o.Decisions = []updater.Decision{img, dec("web", updater.ActionUpdate)}
 	o.ArgoCD = []writeback.AppResult{{App: app, Err: errors.New("patch refused")}, {App: app}}
 	o.Git = []writeback.GroupResult{{RepoURL: "https://git.example/r.git", Branch: "main", Err: errors.New("push rejected")}, {RepoURL: "ok"}}
-	want := []string{
-		"configuration: z: second",
-		"configuration: a: first",
-		"conflict: application apps/web is also selected by ImageUpdater apps/b",
-		"image: application ns/web image web: registry said 503",
-		"write-back: git https://git.example/r.git branch main: push rejected",
-		"write-back: patch refused",
-	}
-	if got := errorMessages(o); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("messages\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
 	writes, images := failureMessages(o)
-	if len(writes) != 2 || len(images) != 1 || !strings.HasPrefix(images[0], "image: ") {
-		t.Errorf("failure messages: %q %q", writes, images)
+	if want := "write-back: git https://git.example/r.git branch main: push rejected|write-back: patch refused"; strings.Join(writes, "|") != want {
+		t.Errorf("write-back messages %q, want %q", writes, want)
+	}
+	if want := "image: application ns/web image web: registry said 503"; strings.Join(images, "|") != want {
+		t.Errorf("image messages %q, want %q", images, want)
+	}
+	if w, i := failureMessages(Outcome{Conflicts: o.Conflicts}); len(w)+len(i) != 0 {
+		t.Errorf("a conflict counted as a failure: %q %q", w, i)
 	}
 }
 

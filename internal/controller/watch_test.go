@@ -116,4 +116,3 @@ func TestApplicationChangePredicate(t *testing.T) {
 		t.Error("an update of another type requeued")
 	}
 }
-
