@@ -46,6 +46,8 @@ type testEnv struct {
 	failAppList, failIUList, failStatus error
 	// registryDown makes the registry refuse reads.
 	registryDown bool
+	// tagLists counts tag list requests to the registry.
+	tagLists int
 	// patchHook, when set, runs before every (non-status) Patch; its error
 	// fails the patch.
 	patchHook func(client.Object) error
@@ -63,6 +65,9 @@ func newTestEnv(t *testing.T, objs ...client.Object) *testEnv {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		env.mu.Lock()
 		down := env.registryDown
+		if strings.HasSuffix(r.URL.Path, "/tags/list") {
+			env.tagLists++
+		}
 		env.mu.Unlock()
 		if down && r.Method == http.MethodGet {
 			http.Error(w, `{"errors":[{"code":"DENIED","message":"quota exceeded"}]}`, http.StatusForbidden)
