@@ -46,8 +46,9 @@ type testEnv struct {
 	failAppList, failIUList, failStatus error
 	// registryDown makes the registry refuse reads.
 	registryDown bool
-	// tagLists counts tag list requests to the registry.
-	tagLists int
+	// tagLists counts tag list requests to the registry; appLists
+	// Application list calls.
+	tagLists, appLists int
 	// patchHook, when set, runs before every (non-status) Patch; its error
 	// fails the patch.
 	patchHook func(client.Object) error
@@ -97,6 +98,9 @@ func newTestEnv(t *testing.T, objs ...client.Object) *testEnv {
 			env.mu.Unlock()
 			switch list.(type) {
 			case *argocd.ApplicationList:
+				env.mu.Lock()
+				env.appLists++
+				env.mu.Unlock()
 				if appErr != nil {
 					return appErr
 				}

@@ -167,3 +167,47 @@ func TestLegacyLoopRunsUntilCancelled(t *testing.T) {
 		t.Fatal("the loop did not stop")
 	}
 }
+
+// TestRunOnceListsApplicationsOncePerNamespaceSet: the ImageUpdaters of
+// one RunOnce pass share the Application list of each namespace set; a
+// new pass lists again.
+func TestRunOnceListsApplicationsOncePerNamespaceSet(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		watch []string
+		want  int // Application lists per RunOnce
+	}{
+		{name: "own namespaces: one list each", want: 2},
+		{name: "watched namespaces: one shared list per namespace", watch: []string{"apps", "team"}, want: 2},
+		{name: "all namespaces: one list", watch: []string{"*"}, want: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := newTestEnv(t)
+			web := env.push(t, "team/web", "1.0.0")
+			for _, obj := range []client.Object{
+				helmApplication("apps", "web", web, "1.0.0"), helmApplication("team", "web", web, "1.0.0"),
+				imageUpdater("apps", "a", 1, imageRef("web", web)), imageUpdater("apps", "b", 1, imageRef("api", web)), imageUpdater("team", "c", 1, imageRef("web", web)),
+			} {
+				if err := env.c.Create(context.Background(), obj); err != nil {
+					t.Fatal(err)
+				}
+			}
+			env.e.WatchNamespaces = tc.watch
+			for pass := 1; pass <= 2; pass++ {
+				before := env.appListCalls()
+				if err := env.e.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				if got := env.appListCalls() - before; got != tc.want {
+					t.Errorf("pass %d: %d Application lists, want %d", pass, got, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func (env *testEnv) appListCalls() int {
+	env.mu.Lock()
+	defer env.mu.Unlock()
+	return env.appLists
+}
