@@ -14,7 +14,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
+	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/target"
 	"github.com/imagepilot/imagepilot/internal/updater"
 	"github.com/imagepilot/imagepilot/internal/writeback"
@@ -467,5 +470,39 @@ func TestStalledAtAndTerminal(t *testing.T) {
 		if tc.unwrap != nil && unwrapTerminal(tc.err) != tc.unwrap {
 			t.Errorf("%s: unwrapTerminal = %v", name, unwrapTerminal(tc.err))
 		}
+	}
+}
+
+// TestReconcileMetrics: a stalled ImageUpdater reports the applications
+// it selects and no images; once it is gone its series are forgotten.
+func TestReconcileMetrics(t *testing.T) {
+	env := newTestEnv(t)
+	m, err := metrics.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.e.Metrics = m
+	broken := imageRef("web", "reg.example/web")
+	broken.LabelSelectors = badSelector
+	for _, obj := range []client.Object{helmApplication("apps", "web", "reg.example/web", "1"), imageUpdater("apps", "iu", 1, broken, imageRef("*", "reg.example/web"))} {
+		if err := env.c.Create(context.Background(), obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nn := types.NamespacedName{Namespace: "apps", Name: "iu"}
+	if _, err := env.e.reconcileRequest(context.Background(), nn); !isTerminal(err) {
+		t.Fatalf("error %v, want terminal", err)
+	}
+	if a, i := testutil.ToFloat64(m.ApplicationsWatched.WithLabelValues("iu", "apps")), testutil.ToFloat64(m.ImagesWatched.WithLabelValues("iu", "apps")); a != 1 || i != 0 {
+		t.Errorf("applications %v images %v, want 1 and 0", a, i)
+	}
+	if err := env.c.Delete(context.Background(), env.get(t, "apps", "iu")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.e.reconcileRequest(context.Background(), nn); err != nil {
+		t.Fatal(err)
+	}
+	if n := testutil.CollectAndCount(m.ApplicationsWatched); n != 0 {
+		t.Errorf("%d series left after deletion", n)
 	}
 }
