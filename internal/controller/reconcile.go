@@ -153,12 +153,17 @@ func isTerminal(err error) bool {
 	return errors.Is(err, reconcile.TerminalError(nil))
 }
 
-// unwrapTerminal returns the error a TerminalError wraps (err otherwise).
+// unwrapTerminal returns err without its terminal mark: the error a
+// TerminalError wraps, or, for errors joining one, their text alone (so
+// that a failed status patch joined to it is retried).
 func unwrapTerminal(err error) error {
-	if isTerminal(err) {
-		return errors.Unwrap(err)
+	if !isTerminal(err) {
+		return err
 	}
-	return err
+	if u := errors.Unwrap(err); u != nil && !isTerminal(u) {
+		return u
+	}
+	return errors.New(err.Error())
 }
 
 // warnTransitions records a Warning Event on the ImageUpdater for each

@@ -461,6 +461,7 @@ func TestStalledAtAndTerminal(t *testing.T) {
 	}{
 		"terminal":        {reconcile.TerminalError(cause), true, cause},
 		"joined terminal": {errors.Join(errors.New("x"), reconcile.TerminalError(cause)), true, nil},
+		"doubly terminal": {reconcile.TerminalError(reconcile.TerminalError(cause)), true, nil},
 		"plain":           {cause, false, cause},
 		"nil":             {nil, false, nil},
 	} {
@@ -469,6 +470,9 @@ func TestStalledAtAndTerminal(t *testing.T) {
 		}
 		if tc.unwrap != nil && unwrapTerminal(tc.err) != tc.unwrap {
 			t.Errorf("%s: unwrapTerminal = %v", name, unwrapTerminal(tc.err))
+		}
+		if u := unwrapTerminal(tc.err); isTerminal(u) || tc.err != nil && !strings.Contains(u.Error(), "bad glob") {
+			t.Errorf("%s: unwrapTerminal = %v, still terminal or lost the message", name, u)
 		}
 	}
 }
