@@ -130,12 +130,7 @@ func TestReconcileRequest(t *testing.T) {
 			name:   "spec fixed (new generation): recovers, Stalled removed",
 			broken: true,
 			passes: []pass{{patches: 1, err: terminalErr}, {before: func(t *testing.T, env *testEnv) {
-				iu := env.get(t, "apps", "iu")
-				iu.Spec.ApplicationRefs[0].LabelSelectors = nil
-				iu.Generation++
-				if err := env.c.Update(context.Background(), iu); err != nil {
-					t.Fatal(err)
-				}
+				respec(t, env, func(iu *v1alpha1.ImageUpdater) { iu.Spec.ApplicationRefs[0].LabelSelectors = nil })
 			}, patches: 1, requeue: true}},
 			conds: map[string]*condWant{
 				v1alpha1.ConditionStalled: nil,
@@ -143,6 +138,17 @@ func TestReconcileRequest(t *testing.T) {
 				v1alpha1.ConditionError:   {metav1.ConditionFalse, v1alpha1.ReasonNoErrors, ""},
 			},
 			tag: "1.1.0", warns: []string{WarningStalled}, apps: 1,
+		},
+		{
+			name:   "broken again after a fix: a second Event",
+			broken: true,
+			passes: []pass{{patches: 1, err: terminalErr}, {before: func(t *testing.T, env *testEnv) {
+				respec(t, env, func(iu *v1alpha1.ImageUpdater) { iu.Spec.ApplicationRefs[0].LabelSelectors = nil })
+			}, patches: 1, requeue: true}, {before: func(t *testing.T, env *testEnv) {
+				respec(t, env, func(iu *v1alpha1.ImageUpdater) { iu.Spec.ApplicationRefs[0].NamePattern = "[web" })
+			}, patches: 1, err: terminalErr}},
+			conds: map[string]*condWant{v1alpha1.ConditionStalled: {metav1.ConditionTrue, v1alpha1.ReasonInvalidConfiguration, "spec.applicationRefs[0].namePattern"}},
+			tag:   "1.1.0", warns: []string{WarningStalled, WarningStalled}, apps: 2,
 		},
 		{
 			name: "listing Applications fails: transient, Ready=False",
@@ -285,6 +291,17 @@ func TestReconcileRequest(t *testing.T) {
 				t.Errorf("Application Events %q, want %d", aw, tc.apps)
 			}
 		})
+	}
+}
+
+// respec changes the spec of apps/iu as a user would: a new generation.
+func respec(t *testing.T, env *testEnv, edit func(*v1alpha1.ImageUpdater)) {
+	t.Helper()
+	iu := env.get(t, "apps", "iu")
+	edit(iu)
+	iu.Generation++
+	if err := env.c.Update(context.Background(), iu); err != nil {
+		t.Fatal(err)
 	}
 }
 
