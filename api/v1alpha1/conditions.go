@@ -11,6 +11,11 @@ const (
 	// ConditionError is True when the last pass had errors (its message
 	// lists them) or could not run.
 	ConditionError = "Error"
+	// ConditionStalled is True when the ImageUpdater's own configuration
+	// keeps every pass from running (an invalid applicationRefs entry);
+	// the controller does not retry until the spec changes. Absent
+	// otherwise.
+	ConditionStalled = "Stalled"
 )
 
 // Condition reasons, as upstream v1.3 sets them.
@@ -35,4 +40,7 @@ const (
 	ReasonPartialErrors = "PartialErrors"
 	// ReasonReconcileError (Error=True): the pass could not run.
 	ReasonReconcileError = "ReconcileError"
+	// ReasonInvalidConfiguration (Stalled=True, Ready=False, Error=True):
+	// the spec itself is invalid; the message names the field.
+	ReasonInvalidConfiguration = "InvalidConfiguration"
 )

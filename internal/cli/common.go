@@ -93,18 +93,23 @@ func (f *registryFlags) clients(logger *slog.Logger, reg prometheus.Registerer, 
 	if err != nil {
 		return registryClients{}, err
 	}
-	lookup := func(host, repo string) registryconf.Registry {
+	client, err := registry.New(registry.WithResolver(f.lookup(conf)), registry.WithMetrics(m), registry.WithLogger(logger), registry.WithUserAgent(userAgent()))
+	if err != nil {
+		return registryClients{}, err
+	}
+	return registryClients{resolver: access.NewResolver(conf, secrets), client: client, metrics: m}, nil
+}
+
+// lookup finds a registry's settings in conf, with --rate-limit (when
+// given) replacing the configured limit.
+func (f *registryFlags) lookup(conf *registryconf.Config) func(host, repo string) registryconf.Registry {
+	return func(host, repo string) registryconf.Registry {
 		r := conf.Lookup(host, repo)
 		if f.rateLimit > 0 {
 			r.Limit = f.rateLimit
 		}
 		return r
 	}
-	client, err := registry.New(registry.WithResolver(lookup), registry.WithMetrics(m), registry.WithLogger(logger), registry.WithUserAgent(userAgent()))
-	if err != nil {
-		return registryClients{}, err
-	}
-	return registryClients{resolver: access.NewResolver(conf, secrets), client: client, metrics: m}, nil
 }
 
 // userAgent identifies imagepilot to registries.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/imagepilot/imagepilot/internal/controller"
 	"github.com/imagepilot/imagepilot/internal/forge"
+	"github.com/imagepilot/imagepilot/internal/httpserve"
 	"github.com/imagepilot/imagepilot/internal/kube"
 	"github.com/imagepilot/imagepilot/internal/metrics"
 	"github.com/imagepilot/imagepilot/internal/writeback"
@@ -210,20 +211,7 @@ func runClusterWebhook(ctx context.Context, o *controllerOptions, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, len(runs))
-	for _, run := range runs {
-		go func() { errs <- run(ctx) }()
-	}
-	var first error
-	for range runs {
-		if err := <-errs; err != nil && first == nil {
-			first = err
-			cancel()
-		}
-	}
-	return first
+	return httpserve.RunAll(ctx, runs)
 }
 
 // runOnce runs one pass with uncached reads and exits.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 
@@ -32,7 +31,7 @@ func (o *controllerOptions) addControllerTriggers(mgr manager.Manager, engine *c
 
 // triggerRunnables builds the webhook server and the trigger API the flags
 // ask for, each as a function serving until its context ends.
-func (o *controllerOptions) triggerRunnables(engine *controller.Engine, legacy *controller.Legacy, logger *slog.Logger) ([]func(context.Context) error, error) {
+func (o *controllerOptions) triggerRunnables(engine *controller.Engine, legacy *controller.Legacy, logger *slog.Logger) ([]httpserve.Runnable, error) {
 	return triggerServers(o.hooks, o.api, func() webhook.Sink { return engine.WebhookSink(legacy) }, func() api.Backend { return engine.Backend(legacy) }, logger)
 }
 
@@ -41,28 +40,21 @@ func (o *controllerOptions) triggerRunnables(engine *controller.Engine, legacy *
 // served by backend; each runs until its context ends. Configuration
 // errors (no token, a secret for an unknown type, a bad TLS setting, a
 // taken port) are returned now, as usage errors.
-func triggerServers(hooks *webhookFlags, apiF *apiFlags, sink func() webhook.Sink, backend func() api.Backend, logger *slog.Logger) ([]func(context.Context) error, error) {
-	var runs []func(context.Context) error
+func triggerServers(hooks *webhookFlags, apiF *apiFlags, sink func() webhook.Sink, backend func() api.Backend, logger *slog.Logger) ([]httpserve.Runnable, error) {
+	var runs []httpserve.Runnable
 	if hooks != nil && hooks.enabled && hooks.address() != "" {
-		srv, hs, err := hooks.newServer(logger, sink())
+		run, err := httpserve.Webhook(hooks.options(logger), sink(), logger)
 		if err != nil {
 			return nil, withCode(ExitUsage, err)
 		}
-		runs = append(runs, func(ctx context.Context) error {
-			go func() { _ = srv.Start(ctx) }()
-			return hs.Serve(ctx, logger)
-		})
+		runs = append(runs, run)
 	}
 	if apiF != nil && apiF.address() != "" {
-		h, err := api.NewServer(backend(), envOr("IMAGEPILOT_API_TOKEN", ""), logger)
+		run, err := httpserve.API(apiF.address(), envOr("IMAGEPILOT_API_TOKEN", ""), backend(), logger)
 		if err != nil {
 			return nil, withCode(ExitUsage, err)
 		}
-		hs, err := httpserve.Listen("trigger API", apiF.address(), api.NewHTTPServer("", h), false, webhook.TLSOptions{})
-		if err != nil {
-			return nil, withCode(ExitUsage, err)
-		}
-		runs = append(runs, func(ctx context.Context) error { return hs.Serve(ctx, logger) })
+		runs = append(runs, run)
 	}
 	return runs, nil
 }

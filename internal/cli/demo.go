@@ -43,7 +43,7 @@ and the resulting .argocd-source-guestbook.yaml. No cluster, no network.`,
 			if err != nil {
 				return withCode(ExitFailedCycle, err)
 			}
-			printReport(out, rep, false)
+			rep.WriteText(out, false)
 			commit, err := p.LastCommit(ctx)
 			if err != nil {
 				return withCode(ExitFailedCycle, err)

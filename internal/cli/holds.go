@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,7 +11,6 @@ import (
 	"github.com/imagepilot/imagepilot/internal/api"
 	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/holds"
-	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
 // backendOptions reach the work either directly (--repo) or through a
@@ -27,6 +24,7 @@ type backendOptions struct {
 
 func (b *backendOptions) register(f *pflag.FlagSet) {
 	b.env, b.flags = newEnv(), f
+	b.quiet = true // the output is the answer, not the log
 	f.StringVar(&b.server, "server", envOr("IMAGEPILOT_SERVER", ""), "trigger API of a running imagepilot (token from IMAGEPILOT_API_TOKEN); instead of --repo")
 	b.repoOptions.register(f, b.env)
 }
@@ -75,24 +73,20 @@ repository directly. Exit code 4 when the check had errors.`,
 				return withCode(ExitFailedCycle, err)
 			}
 			if asJSON {
+				fmt.Fprintln(cmd.ErrOrStderr(), "Flag --json has been deprecated, use -o json")
 				output = outputJSON
 			}
 			if err := checkOutput(output, outputFormats); err != nil {
 				return err
 			}
 			if output != outputText {
-				if err := writeStructured(cmd.OutOrStdout(), output, TriggerOutput{APIVersion: outputSchema, Kind: "TriggerResult", CheckResult: res}); err != nil {
+				if err := writeStructured(cmd.OutOrStdout(), output, res.Output()); err != nil {
 					return err
 				}
 			} else {
-				printCheckResult(cmd.OutOrStdout(), res, false)
+				res.WriteText(cmd.OutOrStdout())
 			}
-			for _, d := range res.Decisions {
-				if d.Action == string(updater.ActionError) {
-					return withCode(ExitFailedCycle, errSilent)
-				}
-			}
-			if len(res.Problems) > 0 {
+			if res.Failed() {
 				return withCode(ExitFailedCycle, errSilent)
 			}
 			return nil
@@ -102,36 +96,12 @@ repository directly. Exit code 4 when the check had errors.`,
 	f.StringVar(&req.Application, "application", "", "application (name or namespace/name); empty = all")
 	f.StringVar(&req.Image, "image", "", "image alias or name; empty = all")
 	f.BoolVar(&asJSON, "json", false, "print JSON (same as -o json)")
-	_ = f.MarkDeprecated("json", "use -o json")
+	// Hidden, and its notice printed by RunE: cobra prints a deprecated
+	// flag's notice to the output writer, which would put it in the JSON.
+	_ = f.MarkHidden("json")
 	addOutputFlag(cmd, &output, outputFormats)
 	o.register(f)
-	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
-}
-
-func printCheckResult(w io.Writer, res api.CheckResult, asJSON bool) {
-	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(res)
-		return
-	}
-	for _, p := range res.Problems {
-		fmt.Fprintf(w, "problem: %s\n", p)
-	}
-	for _, d := range res.Decisions {
-		fmt.Fprintf(w, "%-6s %s %s: %s\n", d.Action, d.Application, d.Image, d.Reason)
-	}
-	for _, c := range res.Commits {
-		if c.Error != "" {
-			fmt.Fprintf(w, "%s (%s): FAILED: %s\n", c.Repository, c.Branch, c.Error)
-		} else if c.Commit != "" {
-			fmt.Fprintf(w, "%s (%s): committed %s\n", c.Repository, c.Branch, shortSHA(c.Commit))
-		}
-	}
-	if len(res.Decisions) == 0 {
-		fmt.Fprintln(w, "no managed image matched")
-	}
 }
 
 func newHoldCmd() *cobra.Command {
@@ -169,7 +139,6 @@ repository (.imagepilot/holds.yaml), so they survive restarts and show in
 	f.StringVar(&h.Reason, "reason", "", "why (shown in plan output and status)")
 	f.StringVar(&h.By, "by", "", "who holds it (default $USER)")
 	o.register(f)
-	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
 }
 
@@ -196,7 +165,6 @@ func newReleaseCmd() *cobra.Command {
 	f.StringVar(&app, "application", "", "application (as in the hold)")
 	f.StringVar(&image, "image", "", "image (as in the hold)")
 	o.register(f)
-	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
 }
 
@@ -220,29 +188,12 @@ func newHoldsCmd() *cobra.Command {
 				return withCode(ExitFailedCycle, err)
 			}
 			if output != outputText {
-				list := set.Holds
-				if list == nil {
-					list = []holds.Hold{}
-				}
-				return writeStructured(cmd.OutOrStdout(), output, HoldsOutput{APIVersion: outputSchema, Kind: "HoldList", Holds: list})
+				return writeStructured(cmd.OutOrStdout(), output, api.HoldList(set))
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "APPLICATION\tIMAGE\tVERSION\tBY\tSINCE\tREASON")
-			for _, h := range set.Holds {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", h.Application, h.Image, orDash(h.Version), orDash(h.By), h.Since.Format(time.RFC3339), h.Reason)
-			}
-			return tw.Flush()
+			return api.WriteHoldsTable(cmd.OutOrStdout(), set)
 		},
 	}
 	addOutputFlag(cmd, &output, outputFormats)
 	o.register(cmd.Flags())
-	setFlagDefault(cmd, "loglevel", "warn")
 	return cmd
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/imagepilot/imagepilot/internal/cycle"
 	"io"
 	"runtime"
 	"slices"
@@ -15,10 +14,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/imagepilot/imagepilot/internal/api"
-	"github.com/imagepilot/imagepilot/internal/holds"
 	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/repomode"
-	"github.com/imagepilot/imagepilot/internal/target"
 )
 
 // Output formats of -o/--output.
@@ -33,7 +30,7 @@ var outputFormats = []string{outputText, outputJSON, outputYAML}
 
 // outputSchema is the apiVersion of every structured output (documented in
 // docs/configuration.md, "Structured output").
-const outputSchema = "imagepilot.io/v1"
+const outputSchema = api.OutputSchema
 
 // addOutputFlag registers -o/--output on cmd with the given formats.
 func addOutputFlag(cmd *cobra.Command, dst *string, formats []string) {
@@ -67,96 +64,23 @@ func writeStructured(w io.Writer, format string, v any) error {
 	return fmt.Errorf("output format %q is not structured", format)
 }
 
-// PlanOutput is `plan -o json|yaml`: what a cycle would change.
-type PlanOutput struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	// Branch is the branch Applications were read from.
-	Branch string `json:"branch"`
-	// Applications counts the Applications read.
-	Applications int `json:"applications"`
-	// Decisions has one entry per managed image.
-	Decisions []api.Decision `json:"decisions"`
-	// Changes has one entry per repository and branch that would change.
-	Changes []PlanChange `json:"changes"`
-	// Problems are configuration problems that stopped an item.
-	Problems []string `json:"problems"`
-	// SkippedApplications live in other repositories.
-	SkippedApplications []string `json:"skippedApplications"`
-	// SkippedFiles were not read.
-	SkippedFiles []PlanSkippedFile `json:"skippedFiles"`
-	// Summary counts the decisions.
-	Summary PlanSummary `json:"summary"`
-}
+// PlanOutput is `plan -o json|yaml` (defined by repo mode).
+type PlanOutput = repomode.PlanOutput
 
-// PlanChange is one repository and branch a cycle would write.
-type PlanChange struct {
-	Repository string `json:"repository"`
-	Branch     string `json:"branch"`
-	// Diff is the unified diff that would be committed.
-	Diff string `json:"diff,omitempty"`
-	// Conflicts are images left alone because their value changed since
-	// it was planned ("application image").
-	Conflicts []string `json:"conflicts,omitempty"`
-	Error     string   `json:"error,omitempty"`
-}
+// PlanChange is one repository and branch a plan would write.
+type PlanChange = repomode.PlanChange
 
 // PlanSkippedFile is a file plan did not read, and why.
-type PlanSkippedFile struct {
-	File   string `json:"file"`
-	Reason string `json:"reason"`
-}
+type PlanSkippedFile = repomode.PlanSkippedFile
 
-// PlanSummary counts the decisions by outcome.
-type PlanSummary struct {
-	ToUpdate int `json:"toUpdate"`
-	Skipped  int `json:"skipped"`
-	Errors   int `json:"errors"`
-}
+// PlanSummary counts a plan's decisions by outcome.
+type PlanSummary = repomode.PlanSummary
 
-// planOutput builds the structured plan from a report.
-func planOutput(rep repomode.Report) PlanOutput {
-	res := api.ResultOf(cycle.Result{Decisions: rep.Decisions})
-	out := PlanOutput{
-		APIVersion: outputSchema, Kind: "Plan", Branch: rep.Branch, Applications: rep.Applications,
-		Decisions: res.Decisions, Changes: []PlanChange{}, Problems: []string{}, SkippedApplications: []string{}, SkippedFiles: []PlanSkippedFile{},
-	}
-	for _, p := range rep.Problems {
-		out.Problems = append(out.Problems, p.Error())
-	}
-	for _, s := range rep.Skipped {
-		out.SkippedApplications = append(out.SkippedApplications, s.App.String())
-	}
-	for _, f := range rep.SkippedFiles {
-		out.SkippedFiles = append(out.SkippedFiles, PlanSkippedFile{File: f.File, Reason: f.Reason})
-	}
-	for _, g := range rep.Git {
-		c := PlanChange{Repository: repomode.RedactURL(g.RepoURL), Branch: g.Branch, Diff: g.Diff}
-		for _, d := range g.Conflicts {
-			c.Conflicts = append(c.Conflicts, d.Target.App.String()+" "+d.Target.Image.Key())
-		}
-		if g.Err != nil {
-			c.Error = g.Err.Error()
-		}
-		out.Changes = append(out.Changes, c)
-	}
-	out.Summary.ToUpdate, out.Summary.Skipped, out.Summary.Errors = rep.Counts()
-	return out
-}
-
-// HoldsOutput is `holds -o json|yaml`.
-type HoldsOutput struct {
-	APIVersion string       `json:"apiVersion"`
-	Kind       string       `json:"kind"`
-	Holds      []holds.Hold `json:"holds"`
-}
+// HoldsOutput is `holds -o json|yaml` (defined by the trigger API).
+type HoldsOutput = api.HoldsOutput
 
 // TriggerOutput is `trigger -o json|yaml`: the trigger API's answer.
-type TriggerOutput struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	api.CheckResult
-}
+type TriggerOutput = api.TriggerOutput
 
 // VersionOutput is `version -o json|yaml`.
 type VersionOutput struct {
@@ -191,14 +115,6 @@ func checkVerdicts(vs []policy.Verdict) []CheckVerdict {
 		out = append(out, CheckVerdict{Tag: v.Tag, Eligible: v.Eligible, Reason: v.Reason, Signature: v.Signature})
 	}
 	return out
-}
-
-// applicationMatcher selects the targets of application name, given as
-// "name" (any namespace) or "namespace/name".
-func applicationMatcher(name string) func(target.Target) bool {
-	return func(t target.Target) bool {
-		return t.App.Name == name || t.App.String() == name
-	}
 }
 
 // Values the enum flags take, for shell completion.
@@ -241,19 +157,12 @@ func outputFormatsOf(usage string) []string {
 // runPlan runs plan's cycle, over every application or only application.
 // An application that manages no image here is a usage error saying so.
 func runPlan(ctx context.Context, r *repomode.Runner, application string) (repomode.Report, error) {
-	if application == "" {
-		rep, err := r.RunOnce(ctx)
-		if err != nil {
-			return rep, withCode(cycleExitCode(err), err)
-		}
-		return rep, nil
+	rep, err := r.RunApplication(ctx, application)
+	if errors.Is(err, repomode.ErrNoSuchApplication) {
+		return rep, withCode(ExitUsage, fmt.Errorf("--application %s: %w (name, or namespace/name, as in the Application manifest)", application, err))
 	}
-	rep, err := r.RunFor(ctx, applicationMatcher(application))
 	if err != nil {
 		return rep, withCode(cycleExitCode(err), err)
-	}
-	if len(rep.Decisions) == 0 && len(rep.Problems) == 0 {
-		return rep, withCode(ExitUsage, fmt.Errorf("--application %s: no application of that name manages an image in %s (name, or namespace/name, as in the Application manifest)", application, repomode.RedactURL(r.RepoURL)))
 	}
 	return rep, nil
 }

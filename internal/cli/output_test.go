@@ -4,57 +4,19 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/imagepilot/imagepilot/internal/cycle"
-	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/policy"
 	"github.com/imagepilot/imagepilot/internal/repomode"
-	"github.com/imagepilot/imagepilot/internal/target"
-	"github.com/imagepilot/imagepilot/internal/updater"
-	"github.com/imagepilot/imagepilot/internal/writeback"
 )
-
-func sampleReport() repomode.Report {
-	tgt := target.Target{App: target.AppRef{Namespace: "argocd", Name: "guestbook"}, Image: imagespec.Spec{Alias: "web", Name: "ghcr.io/team/web"}}
-	d := updater.Decision{Item: updater.Item{Target: tgt, Current: updater.Current{Tag: "v1"}}, Action: updater.ActionUpdate, NewTag: "v2", Reason: "v2 is newer"}
-	return repomode.Report{
-		Branch: "main",
-		Result: cycle.Result{
-			Applications: 1, Decisions: []updater.Decision{d},
-			Git:      []writeback.GroupResult{{RepoURL: "https://user:secret@git.example.com/gitops.git", Branch: "main", Diff: "-v1\n+v2\n", Conflicts: []updater.Decision{d}}},
-			Problems: []error{errors.New("apps/bad.yaml: bad annotation")},
-		},
-	}
-}
-
-func TestPlanOutputSchema(t *testing.T) {
-	out := planOutput(sampleReport())
-	if out.APIVersion != outputSchema || out.Kind != "Plan" || out.Branch != "main" || out.Applications != 1 {
-		t.Errorf("header %+v", out)
-	}
-	if len(out.Decisions) != 1 || out.Decisions[0].Application != "argocd/guestbook" || out.Decisions[0].From != "v1" || out.Decisions[0].To != "v2" {
-		t.Errorf("decisions %+v", out.Decisions)
-	}
-	if len(out.Changes) != 1 || strings.Contains(out.Changes[0].Repository, "secret") || out.Changes[0].Diff == "" || len(out.Changes[0].Conflicts) != 1 {
-		t.Errorf("changes %+v", out.Changes)
-	}
-	if len(out.Problems) != 1 || out.SkippedFiles == nil || out.SkippedApplications == nil {
-		t.Errorf("lists %+v", out)
-	}
-	if out.Summary.ToUpdate != 1 {
-		t.Errorf("summary %+v", out.Summary)
-	}
-}
 
 // TestStructuredFormatsShareOneSchema: JSON and YAML of the same value have
 // the same field names.
 func TestStructuredFormatsShareOneSchema(t *testing.T) {
-	values := []any{planOutput(sampleReport()), versionOutput(), HoldsOutput{APIVersion: outputSchema, Kind: "HoldList"}}
+	values := []any{repomode.Report{Branch: "main"}.Plan(), versionOutput(), HoldsOutput{APIVersion: outputSchema, Kind: "HoldList"}}
 	for _, v := range values {
 		var j, y bytes.Buffer
 		if err := writeStructured(&j, outputJSON, v); err != nil {
@@ -110,19 +72,6 @@ func TestCheckVerdictsAreCamelCase(t *testing.T) {
 	}
 	if checkVerdicts(nil) != nil {
 		t.Error("nil verdicts not nil")
-	}
-}
-
-func TestApplicationMatcher(t *testing.T) {
-	app := target.Target{App: target.AppRef{Namespace: "team-a", Name: "web"}}
-	tests := []struct {
-		name string
-		want bool
-	}{{"web", true}, {"team-a/web", true}, {"team-b/web", false}, {"we", false}, {"", false}}
-	for _, tt := range tests {
-		if got := applicationMatcher(tt.name)(app); got != tt.want {
-			t.Errorf("%q: %v", tt.name, got)
-		}
 	}
 }
 

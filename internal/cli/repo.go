@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,9 +34,13 @@ type repoOptions struct {
 	cycleTimeout time.Duration
 	loglevel     string
 	logformat    string
-	cosignKeys   []string
-	cosignRefs   []string
-	keyless      keylessFlags
+	// quiet makes warn the default log level (commands whose output is a
+	// report, not the log); IMAGE_UPDATER_LOGLEVEL and --loglevel still
+	// win.
+	quiet      bool
+	cosignKeys []string
+	cosignRefs []string
+	keyless    keylessFlags
 	// ops, when set (run --repo), receives the registry metrics and is
 	// served with them (repo_ops.go).
 	ops *repoOps
@@ -52,7 +55,11 @@ func (o *repoOptions) register(f *pflag.FlagSet, env *envSource) {
 	f.IntVar(&o.concurrency, "max-concurrent-apps", env.number("max-concurrent-apps", "MAX_CONCURRENT_APPS", 10, 1, 100), "images checked at once (env MAX_CONCURRENT_APPS)")
 	f.DurationVar(&o.cycleTimeout, "cycle-timeout", env.duration("cycle-timeout", "IMAGEPILOT_CYCLE_TIMEOUT", 10*time.Minute), "longest a cycle may spend asking registries; images not decided by then fail with \"cycle time limit reached\" and the rest are written (0: no limit; env IMAGEPILOT_CYCLE_TIMEOUT)")
 	f.StringVar(&o.confPath, "registries-conf-path", env.str(defaultRegistriesConfPath, "IMAGE_UPDATER_REGISTRIES_CONF_PATH"), "path to registries.conf (a missing file at the default path means Docker Hub only)")
-	f.StringVar(&o.loglevel, "loglevel", env.str("info", "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
+	logDefault := "info"
+	if o.quiet {
+		logDefault = "warn"
+	}
+	f.StringVar(&o.loglevel, "loglevel", env.str(logDefault, "IMAGE_UPDATER_LOGLEVEL"), "log level: debug, info, warn, error (env IMAGE_UPDATER_LOGLEVEL)")
 	f.StringVar(&o.logformat, "logformat", env.str("text", "IMAGE_UPDATER_LOGFORMAT"), "log format: text or json (env IMAGE_UPDATER_LOGFORMAT)")
 	f.StringArrayVar(&o.cosignKeys, "cosign-key", nil, "repo mode: PEM public key; only images with a cosign signature by one of the keys are deployed (repeatable)")
 	o.keyless.register(f)
@@ -142,7 +149,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 }
 
 func newPlanCmd() *cobra.Command {
-	o := &repoOptions{}
+	o := &repoOptions{quiet: true}
 	env := newEnv()
 	var output, application string
 	cmd := &cobra.Command{
@@ -171,11 +178,11 @@ changes nothing.`,
 				return err
 			}
 			if output != outputText {
-				if err := writeStructured(cmd.OutOrStdout(), output, planOutput(rep)); err != nil {
+				if err := writeStructured(cmd.OutOrStdout(), output, rep.Plan()); err != nil {
 					return err
 				}
 			} else {
-				printReport(cmd.OutOrStdout(), rep, true)
+				rep.WriteText(cmd.OutOrStdout(), true)
 			}
 			if rep.Err() != nil {
 				return withCode(ExitFailedCycle, errSilent)
@@ -186,7 +193,6 @@ changes nothing.`,
 	o.register(cmd.Flags(), env)
 	addOutputFlag(cmd, &output, outputFormats)
 	cmd.Flags().StringVar(&application, "application", "", "only this application (name, or namespace/name)")
-	setFlagDefault(cmd, "loglevel", "warn") // plan's output is the report, not the log
 	return cmd
 }
 
@@ -249,16 +255,6 @@ status, Events and metrics.`,
 	return cmd
 }
 
-// setFlagDefault changes a registered flag's default (and current value).
-func setFlagDefault(cmd *cobra.Command, name, value string) {
-	f := cmd.Flags().Lookup(name)
-	if f == nil || f.Changed {
-		return
-	}
-	f.DefValue = value
-	_ = f.Value.Set(value)
-}
-
 func newWebhookCmd() *cobra.Command {
 	o := &repoOptions{}
 	env := newEnv()
@@ -316,15 +312,10 @@ DISTRIBUTION_WEBHOOK_SECRET.`,
 // flags turn on; once runs one cycle and builds no server.
 // ops (may be nil) records every cycle and webhook event.
 func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF *apiFlags, once bool, interval time.Duration, out io.Writer, dryRun bool, ops *metrics.Ops) error {
-	if ops != nil {
-		r.Observe = func(start, end time.Time, rep repomode.Report, err error) {
-			ops.ObserveCycle(cycleOf(start, end, rep, err))
-		}
-		r.OnWebhookEvent = ops.WebhookEvent
-	}
+	r.RecordTo(ops)
 	l := &repomode.Loop{Runner: r, Lock: new(cycle.Lock), Once: once, Interval: interval}
 	if dryRun {
-		l.Report = func(rep repomode.Report) { printReport(out, rep, true) }
+		l.Report = func(rep repomode.Report) { rep.WriteText(out, true) }
 	}
 	if !once {
 		servers, err := triggerServers(hooks, apiF, func() webhook.Sink { return r.WebhookSink(l.Lock) }, func() api.Backend { return r.Backend(l.Lock) }, r.Logger)
@@ -342,51 +333,6 @@ func runLoop(ctx context.Context, r *repomode.Runner, hooks *webhookFlags, apiF 
 		return err
 	}
 	return nil
-}
-
-// printReport prints decisions with reasons, and diffs when asked.
-func printReport(w io.Writer, rep repomode.Report, diffs bool) {
-	fmt.Fprintf(w, "Branch %s: %d application(s), %d image(s)\n", rep.Branch, rep.Applications, len(rep.Decisions))
-	for _, p := range rep.Problems {
-		fmt.Fprintf(w, "  problem: %v\n", p)
-	}
-	for _, s := range rep.Skipped {
-		fmt.Fprintf(w, "  skipped application %s\n", s)
-	}
-	for _, f := range rep.SkippedFiles {
-		fmt.Fprintf(w, "  skipped file %s: %s\n", f.File, f.Reason)
-	}
-	for _, d := range rep.Decisions {
-		fmt.Fprintf(w, "  %-6s %s %s: %s\n", strings.ToUpper(string(d.Action)), d.Target.App, d.Target.Image.Key(), d.Reason)
-	}
-	for _, g := range rep.Git {
-		g.RepoURL = repomode.RedactURL(g.RepoURL)
-		switch {
-		case g.Err != nil:
-			fmt.Fprintf(w, "\n%s (%s): FAILED: %v\n", g.RepoURL, g.Branch, g.Err)
-		case g.PullRequest != nil:
-			fmt.Fprintf(w, "\n%s (%s): %s\n", g.RepoURL, g.Base, g.PullRequest.Summary())
-		case g.Commit != "":
-			fmt.Fprintf(w, "\n%s (%s): committed %s (%d push attempt(s))\n", g.RepoURL, g.Branch, shortSHA(g.Commit), g.Attempts)
-		default:
-			fmt.Fprintf(w, "\n%s (%s): would change:\n", g.RepoURL, g.Branch)
-		}
-		for _, c := range g.Conflicts {
-			fmt.Fprintf(w, "  left alone (changed concurrently): %s %s\n", c.Target.App, c.Target.Image.Key())
-		}
-		if diffs && g.Diff != "" {
-			fmt.Fprintf(w, "%s", g.Diff)
-		}
-	}
-	updated, skipped, errored := rep.Counts()
-	fmt.Fprintf(w, "\nimages: %d to update, %d skipped, %d errors\n", updated, skipped, errored)
-}
-
-func shortSHA(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
 }
 
 // staticCredentials gives the repository of repo mode its credentials.

@@ -76,14 +76,6 @@ func (o *repoOps) serve(ctx context.Context, logger *slog.Logger, r *repomode.Ru
 	return func() { _ = srv.Stop() }, nil
 }
 
-// cycleOf turns one repo-mode cycle into what the metrics record: pushes
-// that were rejected before a later attempt succeeded count as failed.
-func cycleOf(start, end time.Time, rep repomode.Report, err error) metrics.Cycle {
-	c := rep.Observation(metrics.ModeRepo, end, err)
-	c.Start = start // the wait for the working copy counts too
-	return c
-}
-
 // buildCommit is the commit the binary was built from, as version prints it.
 func buildCommit() string {
 	if commit != "" {

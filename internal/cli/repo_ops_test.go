@@ -4,48 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/pflag"
-
-	"github.com/imagepilot/imagepilot/internal/cycle"
-	"github.com/imagepilot/imagepilot/internal/repomode"
-	"github.com/imagepilot/imagepilot/internal/writeback"
 )
-
-func TestCycleOf(t *testing.T) {
-	start := time.Unix(100, 0)
-	end := start.Add(2 * time.Second)
-	tests := []struct {
-		name                            string
-		rep                             repomode.Report
-		err                             error
-		ok                              bool
-		commits, attempts, failedPushes int
-	}{
-		{name: "nothing to do", ok: true},
-		{name: "one commit on the second attempt", ok: true,
-			rep:     repomode.Report{Result: cycle.Result{Git: []writeback.GroupResult{{Commit: "abc", Pushed: true, Attempts: 2}}}},
-			commits: 1, attempts: 2, failedPushes: 1},
-		{name: "a failed group", ok: false,
-			rep:     repomode.Report{Result: cycle.Result{Git: []writeback.GroupResult{{Commit: "abc", Pushed: true, Attempts: 1}, {Attempts: 3, Err: errors.New("rejected")}}}},
-			commits: 1, attempts: 4, failedPushes: 3},
-		{name: "dry run: a diff, no push", ok: true,
-			rep: repomode.Report{Result: cycle.Result{Git: []writeback.GroupResult{{Diff: "-a\n+b\n"}}}}},
-		{name: "cycle error", err: errors.New("clone failed"), ok: false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := cycleOf(start, end, tt.rep, tt.err)
-			if c.Mode != "repo" || !c.Start.Equal(start) || !c.End.Equal(end) {
-				t.Errorf("cycle %+v", c)
-			}
-			if c.OK != tt.ok || c.Commits != tt.commits || c.PushAttempts != tt.attempts || c.FailedPushes != tt.failedPushes {
-				t.Errorf("got ok=%v commits=%d attempts=%d failed=%d, want %v %d %d %d", c.OK, c.Commits, c.PushAttempts, c.FailedPushes, tt.ok, tt.commits, tt.attempts, tt.failedPushes)
-			}
-		})
-	}
-}
 
 func TestNewRepoOps(t *testing.T) {
 	tests := []struct {

@@ -38,7 +38,13 @@ func withCode(code int, err error) error {
 func Execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return exitCode(root.ExecuteContext(ctx), stderr)
+}
+
+// exitCode prints err to stderr (unless its message was printed already)
+// and returns the exit code it carries; an error without one is a usage
+// error.
+func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
@@ -99,22 +98,7 @@ func (w *webhookFlags) config(logger *slog.Logger) webhook.Config {
 	return cfg
 }
 
-// newServer builds the webhook handler and an HTTP(S) server for it.
-func (w *webhookFlags) newServer(logger *slog.Logger, sink webhook.Sink) (*webhook.Server, *httpserve.Server, error) {
-	cfg := w.config(logger)
-	if len(cfg.Secrets) == 0 && !cfg.AllowUnauthenticated {
-		logger.Warn("webhook server has no secret for any type: every request will be refused; set a --<type>-webhook-secret (or its environment variable) or --webhook-require-secret=false")
-	}
-	if cfg.AllowUnauthenticated {
-		logger.Warn("webhook types without a secret accept unauthenticated requests (--webhook-require-secret=false)")
-	}
-	srv, err := webhook.NewServer(cfg, sink)
-	if err != nil {
-		return nil, nil, fmt.Errorf("webhook server: %w", err)
-	}
-	hs, err := httpserve.Listen("webhook server", w.address(), webhook.NewHTTPServer("", srv), !w.disableTLS, w.tls)
-	if err != nil {
-		return nil, nil, withCode(ExitUsage, err)
-	}
-	return srv, hs, nil
+// options are the webhook server's settings from the flags.
+func (w *webhookFlags) options(logger *slog.Logger) httpserve.WebhookOptions {
+	return httpserve.WebhookOptions{Addr: w.address(), Config: w.config(logger), TLS: !w.disableTLS, TLSOptions: w.tls}
 }

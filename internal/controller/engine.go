@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/credentials"
 	"github.com/imagepilot/imagepilot/internal/cycle"
@@ -29,6 +30,10 @@ type EventSink func(app *argocd.Application, message string)
 // WarningSink records a Warning Event with the given reason on an
 // Application.
 type WarningSink func(app *argocd.Application, reason, message string)
+
+// UpdaterWarningSink records a Warning Event with the given reason on an
+// ImageUpdater.
+type UpdaterWarningSink func(iu *v1alpha1.ImageUpdater, reason, message string)
 
 // Engine runs update passes against the cluster. The manager's reconciler,
 // --once and legacy mode all go through it.
@@ -51,6 +56,10 @@ type Engine struct {
 	// Warnings records Warning Events on applications left alone because
 	// of their configuration; nil records none.
 	Warnings WarningSink
+	// UpdaterWarnings records Warning Events on ImageUpdaters when a
+	// problem's condition changes (Stalled, write-back or registry
+	// failures); nil records none.
+	UpdaterWarnings UpdaterWarningSink
 	// Metrics is updated per ImageUpdater; nil records none.
 	Metrics *metrics.Metrics
 	// Interval is the time between passes; a registry cycle is shared for
@@ -122,15 +131,23 @@ func (e *Engine) init() {
 			now = time.Now
 		}
 		e.Now = now
-		interval := e.Interval
-		if interval <= 0 {
-			interval = 2 * time.Minute
-		}
-		e.cycles = &cycles{client: e.Registry, interval: interval, now: now}
+		e.cycles = &cycles{client: e.Registry, interval: e.interval(), now: now}
 		if e.Logger == nil {
 			e.Logger = slog.New(slog.DiscardHandler)
 		}
 	})
+}
+
+// DefaultInterval is the time between passes when Engine.Interval is not
+// set.
+const DefaultInterval = 2 * time.Minute
+
+// interval returns the time between passes.
+func (e *Engine) interval() time.Duration {
+	if e.Interval <= 0 {
+		return DefaultInterval
+	}
+	return e.Interval
 }
 
 // pass runs one update cycle over a selection: its targets with the

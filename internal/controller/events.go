@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
 )
 
 // Event recorder limits.
@@ -83,7 +84,8 @@ func newEventRecorder(sink eventsclient.EventsGetter, logger *slog.Logger) *Even
 	}
 }
 
-// Attach sets engine.Events and engine.Warnings to record through r.
+// Attach sets engine.Events, engine.Warnings and engine.UpdaterWarnings
+// to record through r.
 func (r *EventRecorder) Attach(engine *Engine) {
 	engine.Events = func(app *argocd.Application, msg string) {
 		r.Record(app, corev1.EventTypeNormal, EventReason, msg)
@@ -91,11 +93,26 @@ func (r *EventRecorder) Attach(engine *Engine) {
 	engine.Warnings = func(app *argocd.Application, reason, msg string) {
 		r.Record(app, corev1.EventTypeWarning, reason, msg)
 	}
+	engine.UpdaterWarnings = func(iu *v1alpha1.ImageUpdater, reason, msg string) {
+		r.RecordOn(corev1.ObjectReference{
+			APIVersion: v1alpha1.GroupVersion.String(), Kind: "ImageUpdater",
+			Namespace: iu.Namespace, Name: iu.Name, UID: iu.UID, ResourceVersion: iu.ResourceVersion,
+		}, "ReconcileImageUpdater", corev1.EventTypeWarning, reason, msg)
+	}
 }
 
 // Record queues one Event on app; it never blocks. After Stop, or with a
 // full queue, the Event is dropped and counted.
 func (r *EventRecorder) Record(app *argocd.Application, eventType, reason, note string) {
+	r.RecordOn(corev1.ObjectReference{
+		APIVersion: argocd.GroupVersion.String(), Kind: argocd.ApplicationKind,
+		Namespace: app.Namespace, Name: app.Name, UID: app.UID, ResourceVersion: app.ResourceVersion,
+	}, "UpdateImages", eventType, reason, note)
+}
+
+// RecordOn queues one Event about the object regarding, for action; like
+// Record it never blocks.
+func (r *EventRecorder) RecordOn(regarding corev1.ObjectReference, action, eventType, reason, note string) {
 	r.start.Do(r.run)
 	r.mu.RLock()
 	defer r.mu.RUnlock()
@@ -104,30 +121,27 @@ func (r *EventRecorder) Record(app *argocd.Application, eventType, reason, note 
 		return
 	}
 	select {
-	case r.queue <- r.event(app, eventType, reason, note):
+	case r.queue <- r.event(regarding, action, eventType, reason, note):
 	default:
 		r.dropped.Add(1)
 	}
 }
 
-func (r *EventRecorder) event(app *argocd.Application, eventType, reason, note string) *eventsv1.Event {
+func (r *EventRecorder) event(regarding corev1.ObjectReference, action, eventType, reason, note string) *eventsv1.Event {
 	now := time.Now()
 	return &eventsv1.Event{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      fmt.Sprintf("%s.%x%x", truncate(app.Name, 200), now.UnixNano(), r.seq.Add(1)),
-			Namespace: app.Namespace,
+			Name:      fmt.Sprintf("%s.%x%x", truncate(regarding.Name, 200), now.UnixNano(), r.seq.Add(1)),
+			Namespace: regarding.Namespace,
 		},
 		EventTime:           metav1.NewMicroTime(now),
 		ReportingController: "imagepilot",
 		ReportingInstance:   r.instance,
-		Action:              "UpdateImages",
+		Action:              action,
 		Reason:              reason,
 		Type:                eventType,
 		Note:                truncate(note, maxEventNoteBytes),
-		Regarding: corev1.ObjectReference{
-			APIVersion: argocd.GroupVersion.String(), Kind: argocd.ApplicationKind,
-			Namespace: app.Namespace, Name: app.Name, UID: app.UID, ResourceVersion: app.ResourceVersion,
-		},
+		Regarding:           regarding,
 	}
 }
 
@@ -156,7 +170,7 @@ func (r *EventRecorder) send(ev *eventsv1.Event) {
 	defer cancel()
 	if _, err := r.sink.Events(ev.Namespace).Create(ctx, ev, metav1.CreateOptions{}); err != nil {
 		r.failed.Add(1)
-		r.logger.Warn("could not record event", "application", ev.Namespace+"/"+ev.Regarding.Name, "reason", ev.Reason, "error", err)
+		r.logger.Warn("could not record event", "object", ev.Regarding.Kind+" "+ev.Namespace+"/"+ev.Regarding.Name, "reason", ev.Reason, "error", err)
 		return
 	}
 	r.sent.Add(1)

@@ -12,40 +12,8 @@ import (
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
 	"github.com/imagepilot/imagepilot/api/v1alpha1"
-	"github.com/imagepilot/imagepilot/internal/cycle"
 	"github.com/imagepilot/imagepilot/internal/target"
 )
-
-// ReconcileImageUpdater runs one pass for an ImageUpdater and patches its
-// status. The error reports what kept the pass from running or the status
-// from being written; image-level failures are in the Outcome and status.
-func (e *Engine) ReconcileImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdater) (Outcome, error) {
-	e.init()
-	e.passMu.Lock()
-	defer e.passMu.Unlock()
-	if err := e.markReconciling(ctx, iu); err != nil {
-		e.Logger.WarnContext(ctx, "could not set the Reconciling condition", "imageupdater", key(iu.Namespace, iu.Name), "error", err)
-	}
-	sel, err := e.selectImageUpdater(ctx, iu)
-	if err != nil {
-		if perr := e.patchFailed(ctx, iu, err); perr != nil {
-			return Outcome{}, errors.Join(err, perr)
-		}
-		return Outcome{}, err
-	}
-	var statusErr error
-	out := e.pass(ctx, sel, func(ctx context.Context, res cycle.Result) {
-		out := Outcome{Result: res, Conflicts: sel.conflicts}
-		for _, p := range out.Problems {
-			e.Logger.ErrorContext(ctx, "configuration problem", "imageupdater", key(iu.Namespace, iu.Name), "error", p)
-		}
-		e.warnBlocked(ctx, iu, sel)
-		e.recordMetrics(iu, out, len(sel.targets))
-		statusErr = e.patchStatus(ctx, iu, out, len(sel.targets))
-	}, "imageupdater", key(iu.Namespace, iu.Name))
-	out.Conflicts = sel.conflicts
-	return out, statusErr
-}
 
 // selectImageUpdater collects the applications and targets an ImageUpdater
 // acts on (an application another ImageUpdater also selects goes to the
@@ -67,6 +35,10 @@ func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdat
 		return selection{}, err
 	}
 	sel := selection{apps: map[target.AppRef]*argocd.Application{}, matched: len(matches), problems: problems}
+	if len(problems) > 0 {
+		sel.stalled = errors.Join(problems...)
+	}
+	var transient []error
 	keys := e.keyReader(iu.Namespace)
 	for _, m := range matches {
 		ref := target.AppRef{Namespace: m.App.Namespace, Name: m.App.Name}
@@ -87,6 +59,11 @@ func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdat
 			ts, errs = target.TargetsFor(&iu.Spec, m.RefIndex, m.App)
 			if len(errs) == 0 {
 				ts, errs = e.resolveVerification(ctx, keys, ref, ts)
+				for _, err := range errs {
+					if !errors.Is(err, target.ErrConfig) {
+						transient = append(transient, err)
+					}
+				}
 			}
 		}
 		sel.targets = append(sel.targets, ts...)
@@ -98,6 +75,7 @@ func (e *Engine) selectImageUpdater(ctx context.Context, iu *v1alpha1.ImageUpdat
 			sel.blocked[ref] = errs
 		}
 	}
+	sel.transient = errors.Join(transient...)
 	return sel, nil
 }
 
@@ -209,7 +187,11 @@ func (e *Engine) claims(ctx context.Context, self *v1alpha1.ImageUpdater, apps [
 }
 
 // RunOnce reconciles every ImageUpdater (in any namespace; --watch-namespaces
-// limits the Applications they select) once, with a fresh registry cycle.
+// limits the Applications they select) once, with a fresh registry cycle,
+// through the same outer and inner reconcile as the manager. The error
+// joins what kept passes from running or status from being written;
+// ImageUpdaters stalled on their own configuration are reported in their
+// status (and the log), not in the error.
 func (e *Engine) RunOnce(ctx context.Context) error {
 	e.init()
 	e.cycles.fresh()
@@ -221,7 +203,7 @@ func (e *Engine) RunOnce(ctx context.Context) error {
 	var errs []error
 	for i := range list.Items {
 		iu := &list.Items[i]
-		if _, err := e.ReconcileImageUpdater(ctx, iu); err != nil {
+		if _, err := e.ReconcileImageUpdater(ctx, iu); err != nil && !isTerminal(err) {
 			errs = append(errs, fmt.Errorf("imageupdater %s: %w", key(iu.Namespace, iu.Name), err))
 		}
 	}

@@ -7,14 +7,16 @@ import (
 	"slices"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -135,10 +137,18 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		return nil, fmt.Errorf("adding ready check: %w", err)
 	}
 	err = ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.ImageUpdater{}).
-		WithEventFilter(predicate.GenerationChangedPredicate{}).
-		// A process may build more than one manager (tests, restarts).
-		WithOptions(crcontroller.Options{SkipNameValidation: ptr(true), MaxConcurrentReconciles: o.MaxConcurrentReconciles}).
+		// Status patches do not change the generation: they requeue nothing.
+		For(&v1alpha1.ImageUpdater{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// An Application change that matters to a pass requeues the
+		// ImageUpdaters selecting it; sync and health churn does not.
+		Watches(&argocd.Application{}, handler.EnqueueRequestsFromMapFunc(engine.imageUpdatersFor),
+			builder.WithPredicates(ApplicationChangePredicate())).
+		WithOptions(crcontroller.Options{
+			// A process may build more than one manager (tests, restarts).
+			SkipNameValidation:      ptr(true),
+			MaxConcurrentReconciles: o.MaxConcurrentReconciles,
+			RateLimiter:             newRateLimiter(engine.interval()),
+		}).
 		Complete(&Reconciler{Engine: engine, warm: warm})
 	if err != nil {
 		return nil, fmt.Errorf("creating ImageUpdater controller: %w", err)
@@ -151,9 +161,10 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 	return mgr, nil
 }
 
-// Reconciler reconciles ImageUpdaters: the outer reconcile reads the object
-// and schedules the next pass after the engine's interval; the inner one is
-// Engine.ReconcileImageUpdater.
+// Reconciler reconciles ImageUpdaters through the engine: the outer
+// reconcile (Engine.reconcileRequest) reads the object, defers its one
+// status patch and schedules the next pass after the interval; the inner
+// one selects the applications and runs the pass.
 type Reconciler struct {
 	Engine *Engine
 	// warm, when set, is waited for before the first reconcile.
@@ -162,29 +173,22 @@ type Reconciler struct {
 
 // Reconcile runs one pass for the requested ImageUpdater.
 func (r *Reconciler) Reconcile(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
-	r.Engine.init()
 	if r.warm != nil {
 		if err := r.warm.wait(ctx); err != nil {
 			return reconcile.Result{}, err
 		}
 	}
-	var iu v1alpha1.ImageUpdater
-	if err := r.Engine.Client.Get(ctx, req.NamespacedName, &iu); err != nil {
-		if apierrors.IsNotFound(err) {
-			if r.Engine.Metrics != nil {
-				r.Engine.Metrics.ForgetImageUpdater(req.Name, req.Namespace)
-			}
-			return reconcile.Result{}, nil
-		}
-		return reconcile.Result{}, fmt.Errorf("reading %s: %w", req.NamespacedName, err)
-	}
-	if !iu.DeletionTimestamp.IsZero() {
-		return reconcile.Result{}, nil
-	}
-	if _, err := r.Engine.ReconcileImageUpdater(ctx, &iu); err != nil {
-		return reconcile.Result{}, err
-	}
-	return reconcile.Result{RequeueAfter: r.Engine.cycles.interval}, nil
+	return r.Engine.reconcileRequest(ctx, req.NamespacedName)
+}
+
+// Backoff of a failing reconcile: from minBackoff, doubling up to the
+// interval, so a failing pass never hammers registries or the API server.
+const minBackoff = 2 * time.Second
+
+// newRateLimiter returns the per-ImageUpdater backoff of failing passes:
+// minBackoff doubling up to ceiling (at least minBackoff).
+func newRateLimiter(ceiling time.Duration) workqueue.TypedRateLimiter[reconcile.Request] {
+	return workqueue.NewTypedItemExponentialFailureRateLimiter[reconcile.Request](minBackoff, max(minBackoff, ceiling))
 }
 
 // legacyLoop runs the legacy selection every interval (leader only).

@@ -21,6 +21,14 @@ type selection struct {
 	// blocked holds, per application left alone, the errors of its
 	// selection (Warning Events on the Application report them).
 	blocked map[target.AppRef][]error
+	// stalled is a configuration error of the ImageUpdater itself (an
+	// invalid applicationRefs entry): no application is acted on, and the
+	// ImageUpdater is not retried until its spec changes.
+	stalled error
+	// transient joins the errors that may go away on their own (a cosign
+	// key Secret that could not be read): their applications are left
+	// alone this pass and the reconcile backs off.
+	transient error
 }
 
 // filter keeps the targets match accepts and the applications they

@@ -22,51 +22,56 @@ const maxRecentUpdates = 20
 // maxMessage bounds condition messages.
 const maxMessage = 4000
 
-// patchStatus writes the pass's outcome into the ImageUpdater's status.
-func (e *Engine) patchStatus(ctx context.Context, iu *v1alpha1.ImageUpdater, o Outcome, images int) error {
-	orig := iu.DeepCopy()
-	now := metav1.NewTime(e.Now())
+// applyStatus writes what one reconcile did (rep) into iu's status, as
+// of now: the pass's counts and conditions, Stalled for a configuration
+// error of the ImageUpdater itself, Ready=False for a pass that could not
+// run. It only edits iu; the outer reconcile patches the difference.
+func (e *Engine) applyStatus(iu *v1alpha1.ImageUpdater, rep passReport, now metav1.Time) {
 	st := &iu.Status
 	st.ObservedGeneration = iu.Generation
 	st.LastCheckedAt = &now
-	st.ApplicationsMatched = int32(o.Applications)
-	st.ImagesManaged = int32(images)
-	if recent := recentUpdates(o, now); len(recent) > 0 && !e.DryRun {
-		st.LastUpdatedAt = &now
-		st.RecentUpdates = append(recent, st.RecentUpdates...)
-		if len(st.RecentUpdates) > maxRecentUpdates {
-			st.RecentUpdates = st.RecentUpdates[:maxRecentUpdates]
+	switch {
+	case rep.stalled != nil:
+		st.ApplicationsMatched = int32(rep.out.Applications)
+		st.ImagesManaged = 0
+		setStalledConditions(st, iu.Generation, rep.stalled)
+	case !rep.ran:
+		apimeta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionStalled)
+		setFailedConditions(st, iu.Generation, rep.failed)
+	default:
+		apimeta.RemoveStatusCondition(&st.Conditions, v1alpha1.ConditionStalled)
+		st.ApplicationsMatched = int32(rep.out.Applications)
+		st.ImagesManaged = int32(rep.images)
+		if recent := recentUpdates(rep.out, now); len(recent) > 0 && !e.DryRun {
+			st.LastUpdatedAt = &now
+			st.RecentUpdates = append(recent, st.RecentUpdates...)
+			if len(st.RecentUpdates) > maxRecentUpdates {
+				st.RecentUpdates = st.RecentUpdates[:maxRecentUpdates]
+			}
 		}
+		setConditions(st, iu.Generation, rep.out)
 	}
-	setConditions(st, iu.Generation, o)
-	if err := e.Client.Status().Patch(ctx, iu, client.MergeFrom(orig)); err != nil {
-		return fmt.Errorf("patching status of %s: %w", key(iu.Namespace, iu.Name), err)
-	}
-	return nil
 }
 
-// markReconciling sets Reconciling=True before a pass (as upstream does),
-// so a tool reading the conditions sees the pass in progress.
-func (e *Engine) markReconciling(ctx context.Context, iu *v1alpha1.ImageUpdater) error {
-	orig := iu.DeepCopy()
-	conditionSetter(&iu.Status, iu.Generation)(v1alpha1.ConditionReconciling, metav1.ConditionTrue, v1alpha1.ReasonReconciling, "Image update check in progress.")
-	if err := e.Client.Status().Patch(ctx, iu, client.MergeFrom(orig)); err != nil {
-		return fmt.Errorf("patching status of %s: %w", key(iu.Namespace, iu.Name), err)
-	}
-	return nil
-}
+// statusFieldOwner names the controller in the status's managedFields.
+const statusFieldOwner = client.FieldOwner("imagepilot-controller")
 
-// patchFailed records a pass that could not run.
-func (e *Engine) patchFailed(ctx context.Context, iu *v1alpha1.ImageUpdater, cause error) error {
-	orig := iu.DeepCopy()
-	now := metav1.NewTime(e.Now())
-	iu.Status.ObservedGeneration = iu.Generation
-	iu.Status.LastCheckedAt = &now
-	setFailedConditions(&iu.Status, iu.Generation, cause)
-	if err := e.Client.Status().Patch(ctx, iu, client.MergeFrom(orig)); err != nil {
-		return fmt.Errorf("patching status of %s: %w", key(iu.Namespace, iu.Name), err)
+// patchStatusFrom sends the status difference between orig and iu as one
+// merge patch, and nothing when there is none. It reports whether it
+// patched.
+func (e *Engine) patchStatusFrom(ctx context.Context, orig, iu *v1alpha1.ImageUpdater) (bool, error) {
+	patch := client.MergeFrom(orig)
+	data, err := patch.Data(iu)
+	if err != nil {
+		return false, fmt.Errorf("computing status patch of %s: %w", key(iu.Namespace, iu.Name), err)
 	}
-	return nil
+	if string(data) == "{}" {
+		return false, nil
+	}
+	if err := e.Client.Status().Patch(ctx, iu, patch, statusFieldOwner); err != nil {
+		return false, fmt.Errorf("patching status of %s: %w", key(iu.Namespace, iu.Name), err)
+	}
+	return true, nil
 }
 
 // recentUpdates groups the written updates by alias, image and version.
@@ -140,6 +145,17 @@ func setFailedConditions(st *v1alpha1.ImageUpdaterStatus, gen int64, err error) 
 	set(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonIdle, "Last check completed. Awaiting next cycle.")
 	set(v1alpha1.ConditionError, metav1.ConditionTrue, v1alpha1.ReasonReconcileError, err.Error())
 	set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonReconcileFailed, "Reconciliation failed: "+err.Error())
+}
+
+// setStalledConditions records a configuration error of the ImageUpdater
+// itself: no pass runs until its spec changes.
+func setStalledConditions(st *v1alpha1.ImageUpdaterStatus, gen int64, err error) {
+	set := conditionSetter(st, gen)
+	msg := "Invalid configuration, not retried until the spec changes: " + err.Error()
+	set(v1alpha1.ConditionReconciling, metav1.ConditionFalse, v1alpha1.ReasonIdle, "Last check completed. Awaiting a change of the spec.")
+	set(v1alpha1.ConditionStalled, metav1.ConditionTrue, v1alpha1.ReasonInvalidConfiguration, msg)
+	set(v1alpha1.ConditionError, metav1.ConditionTrue, v1alpha1.ReasonInvalidConfiguration, msg)
+	set(v1alpha1.ConditionReady, metav1.ConditionFalse, v1alpha1.ReasonInvalidConfiguration, msg)
 }
 
 func conditionSetter(st *v1alpha1.ImageUpdaterStatus, gen int64) func(t string, s metav1.ConditionStatus, reason, msg string) {

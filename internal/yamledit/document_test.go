@@ -50,6 +50,10 @@ func TestDocMatchesSequentialEdits(t *testing.T) {
 		{"crlf", "a:\r\n  tag: v1\r\nb:\r\n  tag: v1\r\n", []docSet{{"a.tag", "v2"}, {"b.tag", "1.10"}}},
 		{"multi-document", "a: 1\n---\nimage:\n  tag: v1\n", []docSet{{"image.tag", "v2"}, {"a", "2"}}},
 		{"list", "c:\n- image: x:1\n- image: y:1\n", []docSet{{"c[1].image", "y:2"}, {"c[0].image", "x:2"}}},
+		{"byte order mark", "\ufefftag: v1\nimage:\n  tag: v1\n", []docSet{{"tag", "v2"}, {"image.tag", "v2"}, {"image.name", "n"}}},
+		{"flow mapping", "image: {repository: a, tag: v1}\n", []docSet{{"image.tag", "v2"}, {"image.repository", "b"}}},
+		{"block scalar with an indicator", "notes: |2\n    x\n  y\ntag: v1\n", []docSet{{"notes", "short"}, {"tag", "v2"}}},
+		{"refused second edit", "a: {b: 1}\n", []docSet{{"a.b", "2"}, {"a.c", "3"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -84,6 +84,16 @@ var goldenCases = map[string][]edit{
 		helmSet(`podAnnotations.example\.com/image-tag`, "v2"),
 		helmSet(`podAnnotations.other\.io/x`, "y"),
 	},
+	"helm-windows": {
+		helmSet("replicaCount", "3"),
+		helmSet("image.tag", "1.0.1"),
+		helmSet("image.pullPolicy", "Always"),
+	},
+	"kustomize-windows": {
+		kustomizeSet("app", "", "1.0.1", ""),
+		kustomizeSet("app", "registry.example.com/team/app", "", digestA),
+		kustomizeSet("sidecar", "", "0.9", ""),
+	},
 	"kustomize-comments": {
 		kustomizeSet("registry.example.com/team/app", "", "1.0.1", ""),
 		kustomizeSet("nginx", "nginx", "1.25.4", ""),

@@ -51,9 +51,16 @@ type kustomizeSection struct {
 // existing file yields a new file in Argo CD Image Updater's layout. An
 // existing file keeps everything it holds besides the merged entries; when
 // something changes it is re-encoded in that layout (indent 2, sequences
-// not indented) with helm.parameters sorted by name. When the merge changes
+// not indented, CRLF line breaks kept when the file has them) with
+// helm.parameters sorted by name. When the merge changes
 // nothing, changed is false and out is existing.
 func MergeSourceOverride(existing []byte, params []HelmParam, images []KustomizeImage) (out []byte, changed bool, err error) {
+	return keepLineEnding(existing, func(existing []byte) ([]byte, bool, error) {
+		return mergeSourceOverride(existing, params, images)
+	})
+}
+
+func mergeSourceOverride(existing []byte, params []HelmParam, images []KustomizeImage) (out []byte, changed bool, err error) {
 	if err := validateOverrideInput(params, images); err != nil {
 		return nil, false, err
 	}
@@ -187,6 +194,24 @@ func mergeExistingOverride(existing []byte, doc *yaml.Node, params []HelmParam, 
 	return out, err == nil, err
 }
 
+// keepLineEnding runs merge on existing with LF line breaks and gives its
+// output the line ending of existing (see text.eol): yaml.v3 encodes with
+// LF, and reads comments of CRLF text differently, so a CRLF file is
+// merged as LF and written back as CRLF.
+func keepLineEnding(existing []byte, merge func([]byte) ([]byte, bool, error)) ([]byte, bool, error) {
+	if newText(existing).eol() != "\r\n" {
+		return merge(existing)
+	}
+	out, changed, err := merge(bytes.ReplaceAll(existing, []byte("\r\n"), []byte("\n")))
+	if err != nil {
+		return nil, false, err
+	}
+	if !changed {
+		return existing, false, nil
+	}
+	return bytes.ReplaceAll(out, []byte("\n"), []byte("\r\n")), true, nil
+}
+
 // ensureList returns the sequence at section.key, creating what is missing.
 func ensureList(root *yaml.Node, section, key string) (*yaml.Node, error) {
 	sec, err := ensureChild(root, section, yaml.MappingNode, "!!map")
@@ -206,6 +231,11 @@ func ensureChild(m *yaml.Node, key string, kind yaml.Kind, tag string) (*yaml.No
 	child := m.Content[i]
 	switch {
 	case child.Kind == kind:
+		if len(child.Content) == 0 {
+			// An empty "[]" or "{}" placeholder gets entries: write them
+			// in block layout, not as one flow line.
+			child.Style &^= yaml.FlowStyle
+		}
 		return child, nil
 	case isNullNode(child):
 		*child = yaml.Node{Kind: kind, Tag: tag}

@@ -43,6 +43,12 @@ type envVarYAML struct {
 // Like MergeSourceOverride it keeps everything else the file holds and
 // returns changed false (and existing) when nothing changes.
 func MergePluginOverride(existing []byte, env []EnvVar) (out []byte, changed bool, err error) {
+	return keepLineEnding(existing, func(existing []byte) ([]byte, bool, error) {
+		return mergePluginOverride(existing, env)
+	})
+}
+
+func mergePluginOverride(existing []byte, env []EnvVar) (out []byte, changed bool, err error) {
 	for _, e := range env {
 		if e.Name == "" || !utf8.ValidString(e.Name) || !utf8.ValidString(e.Value) {
 			return nil, false, fmt.Errorf("%w: plugin env entry %q: empty or not valid UTF-8", ErrInvalidValue, e.Name)

@@ -109,6 +109,15 @@ func (t *text) blockSpan(off int, n *yaml.Node) (int, int, error) {
 	end := t.lineEnd(header)
 	parentIndent := indentOf(t.lineContent(header))
 	contentIndent := -1
+	// An indentation indicator ("|2", ">-1") fixes the content's
+	// indentation; its first line may be indented deeper.
+	for i := off + 1; i < len(t.src) && i <= off+2; i++ {
+		if c := t.src[i]; c >= '1' && c <= '9' {
+			contentIndent = parentIndent + int(c-'0')
+		} else if c != '+' && c != '-' {
+			break
+		}
+	}
 	for i := header + 1; i < len(t.lineStarts); i++ {
 		line := t.lineContent(i)
 		if len(bytesTrimSpace(line)) == 0 {

@@ -52,6 +52,9 @@ func (t *text) offset(line, column int) (int, error) {
 		return 0, fmt.Errorf("%w: position %d:%d outside the file", ErrVerify, line, column)
 	}
 	off := t.lineStarts[line-1]
+	if line == 1 && bytes.HasPrefix(t.src, []byte("\ufeff")) {
+		off += len("\ufeff") // yaml.v3 does not count a leading byte order mark as a column
+	}
 	for c := 1; c < column; c++ {
 		if off >= len(t.src) {
 			return 0, fmt.Errorf("%w: position %d:%d outside the file", ErrVerify, line, column)

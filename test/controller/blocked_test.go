@@ -31,15 +31,8 @@ func TestBrokenSelectionLeavesApplicationAlone(t *testing.T) {
 	}
 	for name, tc := range map[string]struct {
 		ref   v1alpha1.ApplicationRef
-		extra []v1alpha1.ApplicationRef // further refs
 		field string
 	}{
-		"invalid label selector, another ref matches": {
-			ref: v1alpha1.ApplicationRef{Images: []v1alpha1.ImageConfig{valid()},
-				LabelSelectors: &metav1.LabelSelector{MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "tier", Operator: "Equals", Values: []string{"web"}}}}},
-			extra: []v1alpha1.ApplicationRef{{NamePattern: "*", Images: []v1alpha1.ImageConfig{valid()}}},
-			field: "spec.applicationRefs[0].labelSelectors",
-		},
 		"strategy typo": {
 			ref:   v1alpha1.ApplicationRef{Images: []v1alpha1.ImageConfig{valid(), broken(v1alpha1.CommonUpdateSettings{UpdateStrategy: ptr("newest-buld")})}},
 			field: "spec.applicationRefs[0].images[1].commonUpdateSettings.updateStrategy",
@@ -70,7 +63,7 @@ func TestBrokenSelectionLeavesApplicationAlone(t *testing.T) {
 			f.createApp(t, app)
 			ref := tc.ref
 			ref.NamePattern = "web"
-			iu := f.createIU(t, ns, "broken", v1alpha1.ImageUpdaterSpec{ApplicationRefs: append([]v1alpha1.ApplicationRef{ref}, tc.extra...)})
+			iu := f.createIU(t, ns, "broken", v1alpha1.ImageUpdaterSpec{ApplicationRefs: []v1alpha1.ApplicationRef{ref}})
 			out := f.reconcile(t, iu)
 			legacy, err := controller.NewLegacy(nil, "")
 			if err != nil {

@@ -31,6 +31,8 @@ type fixture struct {
 	reg    *infra.Registry
 	engine *controller.Engine
 	logs   *strings.Builder
+	// logMu guards logs (the engine writes it from the manager's goroutines).
+	logMu sync.Mutex
 
 	mu       sync.Mutex
 	events   map[string]string
@@ -50,8 +52,7 @@ func setupEngine(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logMu sync.Mutex
-	logger := slog.New(slog.NewTextHandler(&lockedWriter{mu: &logMu, w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{mu: &f.logMu, w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.engine = &controller.Engine{
 		Client:   f.kube.Client,
 		Resolver: access.NewResolver(conf, kube.SecretGetter{Reader: f.kube.Client}),
