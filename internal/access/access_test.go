@@ -240,6 +240,20 @@ func TestResolverSharesOneSourcePerReferenceAndRegistry(t *testing.T) {
 	}
 }
 
+// passwordOf resolves an image's credentials and returns the password.
+func passwordOf(t *testing.T, r *Resolver, image, pullSecret string) string {
+	t.Helper()
+	auth, err := r.Auth(context.Background(), mustSpec(t, image), pullSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := auth.Authorization()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg.Password
+}
+
 func TestResolverRefreshesAfterCredsExpire(t *testing.T) {
 	t.Setenv("AT_ROTATING", "user:first")
 	conf := mustConf(t, `registries:
@@ -248,18 +262,7 @@ func TestResolverRefreshesAfterCredsExpire(t *testing.T) {
 	r := NewResolver(conf, nil)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	r.now = func() time.Time { return now }
-	password := func() string {
-		t.Helper()
-		auth, err := r.Auth(context.Background(), mustSpec(t, "r.example.com/app"), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := auth.Authorization()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg.Password
-	}
+	password := func() string { return passwordOf(t, r, "r.example.com/app", "") }
 	if got := password(); got != "first" {
 		t.Fatalf("password %q, want first", got)
 	}
@@ -281,18 +284,7 @@ func TestResolverRereadsPullSecrets(t *testing.T) {
 	r := NewResolver(mustConf(t, "registries: []\n"), secrets)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	r.now = func() time.Time { return now }
-	password := func() string {
-		t.Helper()
-		auth, err := r.Auth(context.Background(), mustSpec(t, "r.example.com/app"), "secret:ns/pull#auth")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg, err := auth.Authorization()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return cfg.Password
-	}
+	password := func() string { return passwordOf(t, r, "r.example.com/app", "secret:ns/pull#auth") }
 	if got := password(); got != "first" {
 		t.Fatalf("password %q, want first", got)
 	}
