@@ -46,6 +46,10 @@ func startKube() (*kubeEnv, error) {
 		BinaryAssetsDirectory: assets, CRDDirectoryPaths: []string{infra.KubeCRDDir(), argoCRDs},
 		ErrorIfCRDPathMissing: true, Scheme: scheme, ControlPlaneStartTimeout: 3 * time.Minute,
 	}
+	// 50,000 realistic Applications are about 1.4 GB in etcd: above its
+	// default 2 GB quota once revisions count.
+	env.ControlPlane.Etcd = &envtest.Etcd{}
+	env.ControlPlane.Etcd.Configure().Set("quota-backend-bytes", "8589934592")
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting envtest: %w", err)
