@@ -92,6 +92,10 @@ func TestParseKustomizeImage(t *testing.T) {
 		{"app@sha256", KustomizeImage{}, true},
 		{"a pp", KustomizeImage{}, true},
 		{"a=b=c", KustomizeImage{}, true},
+		{"app@sha256:ab@sha256:cd", KustomizeImage{}, true},
+		{"app@b@c", KustomizeImage{}, true},
+		{"reg:5000/app:@sha256:ab", KustomizeImage{}, true},
+		{"app@", KustomizeImage{}, true},
 	}
 	for _, tt := range tests {
 		got, err := ParseKustomizeImage(tt.in)

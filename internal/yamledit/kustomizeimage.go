@@ -2,6 +2,7 @@ package yamledit
 
 import (
 	"fmt"
+	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"strings"
 	"unicode/utf8"
 )
@@ -33,19 +34,16 @@ func ParseKustomizeImage(s string) (KustomizeImage, error) {
 		}
 		img.Orig, rest = orig, after
 	}
-	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
-		img.Digest, rest = rest[i+1:], rest[:i]
-		if alg, hex, ok := strings.Cut(img.Digest, ":"); !ok || alg == "" || hex == "" {
+	// The one reference splitter, shared with reading deployed values.
+	img.Name, img.Tag, img.Digest = imagespec.SplitReference(rest)
+	if strings.Contains(rest, "@") {
+		if alg, hex, ok := strings.Cut(img.Digest, ":"); !ok || alg == "" || hex == "" || strings.Contains(img.Digest, "@") {
 			return img, fmt.Errorf("%w: %q has a malformed digest", ErrInvalidImage, s)
 		}
 	}
-	if i := strings.LastIndexByte(rest, ':'); i > strings.LastIndexByte(rest, '/') {
-		img.Tag, rest = rest[i+1:], rest[:i]
-		if img.Tag == "" {
-			return img, fmt.Errorf("%w: %q has an empty tag", ErrInvalidImage, s)
-		}
+	if nameTag, _, _ := strings.Cut(rest, "@"); strings.HasSuffix(nameTag, ":") {
+		return img, fmt.Errorf("%w: %q has an empty tag", ErrInvalidImage, s)
 	}
-	img.Name = rest
 	if img.Name == "" || strings.ContainsAny(img.Name, "=@") {
 		return img, fmt.Errorf("%w: %q has no valid image name", ErrInvalidImage, s)
 	}
