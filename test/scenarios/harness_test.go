@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -418,6 +419,10 @@ type controllerDriver struct {
 	legacy *controller.Legacy
 	logs   *infra.SyncBuffer
 	seen   int
+	// clock is the engine's time (Unix nanoseconds): each cycle starts one
+	// interval after the previous, as the controller's loop runs them, so
+	// each plans with a fresh registry cycle.
+	clock atomic.Int64
 }
 
 func (c *controllerDriver) prepare(*testing.T, *world, *scenario, map[string]string) {}
@@ -475,7 +480,9 @@ func (c *controllerDriver) start(t *testing.T, w *world, sc *scenario) {
 		Interval:        time.Minute,
 		WatchNamespaces: []string{w.ns},
 		Logger:          logger,
+		Now:             func() time.Time { return time.Unix(0, c.clock.Load()) },
 	}
+	c.clock.Store(time.Now().UnixNano())
 	if c.legacy, err = controller.NewLegacy(nil, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -490,6 +497,7 @@ func (c *controllerDriver) cycle(t *testing.T, w *world, sc *scenario) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	c.clock.Add(int64(c.engine.Interval))
 	if sc.updater != nil {
 		if err := c.engine.RunOnce(ctx); err != nil {
 			t.Fatalf("RunOnce: %v", err)

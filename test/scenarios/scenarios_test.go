@@ -124,6 +124,12 @@ images:
   newTag: %s # bumped by imagepilot
 `
 
+// kustomizationDigest is the kustomization of an overlay deploying
+// team/web at tag@digest.
+func kustomizationDigest(tag, digest string) string {
+	return strings.Replace(kustomization(tag), "# bumped by imagepilot\n", "# bumped by imagepilot\n  digest: "+digest+"\n", 1)
+}
+
 // kustomization is the kustomization of an overlay deploying team/web at
 // tag.
 func kustomization(tag string) string { return fmt.Sprintf(kustomizationTemplate, tag) }
@@ -273,10 +279,10 @@ var scenarios = []scenario{
 		apps: []application{webApp("web-prod", "overlays/prod", "latest", ":latest", map[string]string{
 			"web.update-strategy": "digest"})},
 		first: expect{updated: 1, commits: 1,
-			files: map[string]string{"overlays/prod/kustomization.yaml": kustomization("latest@$DIGEST{team/web:latest}")}},
+			files: map[string]string{"overlays/prod/kustomization.yaml": kustomizationDigest("latest", "$DIGEST{team/web:latest}")}},
 		between: between{push: []push{{"team/web", []string{"latest"}}}},
 		second: expect{updated: 1, commits: 2,
-			files: map[string]string{"overlays/prod/kustomization.yaml": kustomization("latest@$DIGEST{team/web:latest}")}},
+			files: map[string]string{"overlays/prod/kustomization.yaml": kustomizationDigest("latest", "$DIGEST{team/web:latest}")}},
 	},
 	{
 		// Tags pushed in this order: build-a is the newest build although it
