@@ -264,8 +264,8 @@ func check(t *testing.T, w *world, when, base, log string, want expect) {
 		}
 	}
 	for _, p := range want.absent {
-		if _, ok := w.file(t, p); ok {
-			t.Errorf("%s: %s exists", when, p)
+		if content, ok := w.file(t, p); ok {
+			t.Errorf("%s: %s exists:\n%s", when, p, content)
 		}
 	}
 	for _, s := range want.logs {
@@ -394,7 +394,7 @@ func (r *repoDriver) imagepilot(t *testing.T, w *world, args ...string) (int, st
 	t.Helper()
 	args = append(args, "--repo", w.repoURL, "--registries-conf-path", r.confPath,
 		"--git-username", "git", "--git-password-env", "SCENARIO_GIT_PASSWORD", "--git-cache-dir", r.cacheDir,
-		"--git-commit-user", commitUser, "--git-commit-email", commitEmail)
+		"--git-commit-user", commitUser, "--git-commit-email", commitEmail, "--loglevel", "debug")
 	var out, errOut bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -388,6 +388,57 @@ var scenarios = []scenario{
 		second: expect{skipped: 1, commits: 1},
 	},
 	{
+		name: "two images of one application: one commit, both counted",
+		push: []push{{"team/web", []string{"1.0.0", "1.2.0"}}, {"team/worker", []string{"2.0.0", "2.1.0"}}},
+		files: map[string]string{
+			"overlays/prod/kustomization.yaml": kustomization("1.0.0") + "- name: worker\n  newName: $REG/team/worker\n  newTag: 2.0.0\n",
+			"overlays/prod/deployment.yaml":    "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+		},
+		apps: []application{{name: "shop", path: "overlays/prod", source: "kustomize", annotations: map[string]string{
+			"image-list":                  "web=$REG/team/web, worker=$REG/team/worker",
+			"web.kustomize.image-name":    "web",
+			"worker.kustomize.image-name": "worker",
+			"write-back-target":           "kustomization",
+		}, live: []string{"$REG/team/web:1.0.0", "$REG/team/worker:2.0.0"}}},
+		first: expect{updated: 2, commits: 1, subject: "automatic update of shop", files: map[string]string{
+			"overlays/prod/kustomization.yaml": kustomization("1.2.0") + "- name: worker\n  newName: $REG/team/worker\n  newTag: 2.1.0\n"}},
+		second: expect{skipped: 2, commits: 1},
+	},
+	{
+		name:  "an ImageUpdater with a Helm target writes .argocd-source-<app>.yaml",
+		push:  []push{{"team/guestbook", []string{"v1", "v2", "v3"}}},
+		files: chart("helm", "v1"),
+		apps:  []application{{name: "guestbook", path: "helm", source: "helm", live: []string{"$REG/team/guestbook:v1"}}},
+		updater: func(w *world) v1alpha1.ImageUpdaterSpec {
+			return v1alpha1.ImageUpdaterSpec{
+				WriteBackConfig: &v1alpha1.WriteBackConfig{Method: w.writeBack},
+				ApplicationRefs: []v1alpha1.ApplicationRef{{
+					NamePattern: "guestbook",
+					Images: []v1alpha1.ImageConfig{{Alias: "guestbook", ImageName: w.reg.Host + "/team/guestbook",
+						ManifestTargets: &v1alpha1.ManifestTarget{Helm: &v1alpha1.HelmTarget{Name: "image.repository", Tag: "image.tag"}}}},
+				}},
+			}
+		},
+		first:  expect{updated: 1, commits: 1, files: map[string]string{"helm/.argocd-source-guestbook.yaml": argocdSource("v3")}},
+		second: expect{skipped: 1, commits: 1},
+	},
+	{
+		name:  "a directory source is skipped, saying why",
+		push:  []push{{"team/web", []string{"1.0.0", "1.1.0"}}},
+		files: map[string]string{"plain/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"},
+		apps: []application{{name: "plain", path: "plain", source: "directory", annotations: map[string]string{
+			"image-list": "web=$REG/team/web",
+		}, live: []string{"$REG/team/web:1.0.0"}}},
+		// Argo CD Image Updater ignores such applications. The controller
+		// used to write Helm parameters into .argocd-source-plain.yaml
+		// (which Argo CD never applies to a directory) and count an update,
+		// while repo mode skipped the image as "not live": both now skip it
+		// and say why (internal/updater).
+		first: expect{skipped: 1, absent: []string{"plain/.argocd-source-plain.yaml"},
+			logs: []string{`plain directory source (path \"plain\")`}},
+		second: expect{skipped: 1},
+	},
+	{
 		// Rollback detection reads the repository's history: a value
 		// imagepilot wrote that someone else changed is held. Only repo mode
 		// has that history as its source of truth; the controller reads the
