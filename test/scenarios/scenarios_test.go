@@ -255,6 +255,21 @@ var scenarios = []scenario{
 		second: expect{skipped: 1, commits: 1},
 	},
 	{
+		name: "helm image-spec writes name and tag in one value",
+		push: []push{{"team/guestbook", []string{"v1", "v2"}}},
+		files: map[string]string{
+			"spec/Chart.yaml":  "apiVersion: v2\nname: guestbook\nversion: 0.1.0\n",
+			"spec/values.yaml": "image:\n  full: $REG/team/guestbook:v1\n",
+		},
+		apps: []application{{name: "guestbook", path: "spec", source: "helm", annotations: map[string]string{
+			"image-list":                "guestbook=$REG/team/guestbook",
+			"guestbook.helm.image-spec": "image.full",
+			"write-back-target":         "helmvalues",
+		}, live: []string{"$REG/team/guestbook:v1"}}},
+		first:  expect{updated: 1, commits: 1, files: map[string]string{"spec/values.yaml": "image:\n  full: $REG/team/guestbook:v2\n"}},
+		second: expect{skipped: 1, commits: 1},
+	},
+	{
 		name:  "allow-tags regexp narrows the candidates",
 		push:  []push{{"team/web", []string{"1.0.0", "1.1.0", "1.1.5", "1.2.0", "2.0.0"}}},
 		files: overlay("overlays/prod", "1.0.0"),
