@@ -270,6 +270,36 @@ var scenarios = []scenario{
 		second: expect{skipped: 1, commits: 1},
 	},
 	{
+		// worker is in the image list but nothing runs it: repo mode finds
+		// no file naming it, the controller no running image.
+		name:  "an image the application does not run is skipped",
+		push:  []push{{"team/guestbook", []string{"v1", "v2"}}, {"team/worker", []string{"1.0.0", "1.1.0"}}},
+		files: chart("helm", "v1"),
+		apps: []application{guestbookApp("guestbook", "helm", "v1", map[string]string{
+			"image-list":             "guestbook=$REG/team/guestbook, worker=$REG/team/worker",
+			"worker.helm.image-name": "worker.repository",
+			"worker.helm.image-tag":  "worker.tag",
+		})},
+		first: expect{updated: 1, skipped: 1, commits: 1, files: map[string]string{"helm/.argocd-source-guestbook.yaml": argocdSource("v2")},
+			logs: []string{"is not live in application"}},
+		second: expect{skipped: 2, commits: 1},
+	},
+	{
+		name:  "force-update writes an image the application does not run",
+		push:  []push{{"team/guestbook", []string{"v1", "v2"}}, {"team/worker", []string{"1.0.0", "1.1.0"}}},
+		files: chart("helm", "v2"),
+		apps: []application{guestbookApp("guestbook", "helm", "v2", map[string]string{
+			"image-list":             "guestbook=$REG/team/guestbook, worker=$REG/team/worker",
+			"worker.helm.image-name": "worker.repository",
+			"worker.helm.image-tag":  "worker.tag",
+			"worker.force-update":    "true",
+		})},
+		first: expect{updated: 1, skipped: 1, commits: 1, files: map[string]string{"helm/.argocd-source-guestbook.yaml": "helm:\n  parameters:\n" +
+			"  - name: worker.repository\n    value: $REG/team/worker\n    forcestring: true\n" +
+			"  - name: worker.tag\n    value: 1.1.0\n    forcestring: true\n"}},
+		second: expect{skipped: 2, commits: 1},
+	},
+	{
 		name:  "allow-tags regexp narrows the candidates",
 		push:  []push{{"team/web", []string{"1.0.0", "1.1.0", "1.1.5", "1.2.0", "2.0.0"}}},
 		files: overlay("overlays/prod", "1.0.0"),
