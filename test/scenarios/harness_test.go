@@ -301,15 +301,18 @@ func annotations(t *testing.T, w *world, app application) map[string]string {
 	return out
 }
 
-// imageUpdater returns the scenario's ImageUpdater in the mode's
-// namespace.
-func imageUpdater(t *testing.T, w *world, sc *scenario) *v1alpha1.ImageUpdater {
-	t.Helper()
-	return &v1alpha1.ImageUpdater{
-		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "ImageUpdater"},
-		ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: "updater"},
-		Spec:       sc.updater(w),
+// imageUpdaters returns the scenario's ImageUpdaters in the mode's
+// namespace, in name order.
+func imageUpdaters(w *world, sc *scenario) []*v1alpha1.ImageUpdater {
+	var out []*v1alpha1.ImageUpdater
+	for _, n := range sortedKeys(sc.updaters) {
+		out = append(out, &v1alpha1.ImageUpdater{
+			TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "ImageUpdater"},
+			ObjectMeta: metav1.ObjectMeta{Namespace: w.ns, Name: n},
+			Spec:       sc.updaters[n](w),
+		})
 	}
+	return out
 }
 
 // repoDriver runs repo mode through the CLI, as users do:
@@ -331,8 +334,8 @@ func (r *repoDriver) prepare(t *testing.T, w *world, sc *scenario, files map[str
 		}
 		files["apps/"+app.name+".yaml"] = marshal(t, manifest)
 	}
-	if sc.updater != nil {
-		files["apps/updater.yaml"] = marshal(t, imageUpdater(t, w, sc))
+	for _, iu := range imageUpdaters(w, sc) {
+		files["apps/updater-"+iu.Name+".yaml"] = marshal(t, iu)
 	}
 	r.confPath = filepath.Join(t.TempDir(), "registries.conf")
 	if err := os.WriteFile(r.confPath, []byte(w.conf), 0o600); err != nil {
@@ -446,8 +449,7 @@ func (c *controllerDriver) start(t *testing.T, w *world, sc *scenario) {
 			t.Fatal(err)
 		}
 	}
-	if sc.updater != nil {
-		iu := imageUpdater(t, w, sc)
+	for _, iu := range imageUpdaters(w, sc) {
 		if err := cl.Create(ctx, iu); err != nil {
 			t.Fatal(err)
 		}
@@ -498,7 +500,7 @@ func (c *controllerDriver) cycle(t *testing.T, w *world, sc *scenario) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c.clock.Add(int64(c.engine.Interval))
-	if sc.updater != nil {
+	if len(sc.updaters) > 0 {
 		if err := c.engine.RunOnce(ctx); err != nil {
 			t.Fatalf("RunOnce: %v", err)
 		}

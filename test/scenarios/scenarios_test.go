@@ -102,10 +102,11 @@ type scenario struct {
 	push  []push
 	files map[string]string
 	apps  []application
-	// updater, when set, is an ImageUpdater object (repo mode: a manifest
-	// in the repository; the controller: an object, run by RunOnce);
-	// without it the applications' annotations select them.
-	updater  func(w *world) v1alpha1.ImageUpdaterSpec
+	// updaters, by name, are ImageUpdater objects (repo mode: manifests in
+	// the repository; the controller: objects, run by RunOnce); without
+	// them the applications' annotations select them (the controller's
+	// legacy selection, RunLegacy).
+	updaters map[string]func(w *world) v1alpha1.ImageUpdaterSpec
 	hold     *hold
 	registry registryState
 	between  between
@@ -204,6 +205,21 @@ func merge(ms ...map[string]string) map[string]string {
 }
 
 func strp(s string) *string { return &s }
+
+// kustomizeUpdater is an ImageUpdater updating team/web in the
+// kustomization of the application named app, with allowTags when set.
+func kustomizeUpdater(w *world, app, allowTags string) v1alpha1.ImageUpdaterSpec {
+	settings := &v1alpha1.CommonUpdateSettings{UpdateStrategy: strp("semver")}
+	if allowTags != "" {
+		settings.AllowTags = strp(allowTags)
+	}
+	return v1alpha1.ImageUpdaterSpec{
+		CommonUpdateSettings: settings,
+		WriteBackConfig:      &v1alpha1.WriteBackConfig{Method: w.writeBack, GitConfig: &v1alpha1.GitConfig{WriteBackTarget: "kustomization"}},
+		ApplicationRefs: []v1alpha1.ApplicationRef{{NamePattern: app, Images: []v1alpha1.ImageConfig{{Alias: "web", ImageName: w.reg.Host + "/team/web",
+			ManifestTargets: &v1alpha1.ManifestTarget{Kustomize: &v1alpha1.KustomizeTarget{Name: "web"}}}}}},
+	}
+}
 
 // scenarios is the table. Every row runs as TestScenarios/<name>/repo and
 // TestScenarios/<name>/controller unless its modes say otherwise.
@@ -416,7 +432,7 @@ var scenarios = []scenario{
 			{name: "web-prod", path: "overlays/prod", source: "kustomize", labels: map[string]string{"team": "web"}, live: []string{"$REG/team/web:1.0.0"}},
 			{name: "web-other", path: "overlays/other", source: "kustomize", live: []string{"$REG/team/web:1.0.0"}},
 		},
-		updater: func(w *world) v1alpha1.ImageUpdaterSpec {
+		updaters: map[string]func(w *world) v1alpha1.ImageUpdaterSpec{"updater": func(w *world) v1alpha1.ImageUpdaterSpec {
 			return v1alpha1.ImageUpdaterSpec{
 				CommonUpdateSettings: &v1alpha1.CommonUpdateSettings{UpdateStrategy: strp("semver")},
 				WriteBackConfig:      &v1alpha1.WriteBackConfig{Method: w.writeBack, GitConfig: &v1alpha1.GitConfig{WriteBackTarget: "kustomization"}},
@@ -427,7 +443,7 @@ var scenarios = []scenario{
 						ManifestTargets: &v1alpha1.ManifestTarget{Kustomize: &v1alpha1.KustomizeTarget{Name: "web"}}}},
 				}},
 			}
-		},
+		}},
 		first: expect{updated: 1, commits: 1, files: map[string]string{
 			"overlays/prod/kustomization.yaml": kustomization("1.1.0"), "overlays/other/kustomization.yaml": kustomization("1.0.0")}},
 		second: expect{skipped: 1, commits: 1},
@@ -454,7 +470,7 @@ var scenarios = []scenario{
 		push:  []push{{"team/guestbook", []string{"v1", "v2", "v3"}}},
 		files: chart("helm", "v1"),
 		apps:  []application{{name: "guestbook", path: "helm", source: "helm", live: []string{"$REG/team/guestbook:v1"}}},
-		updater: func(w *world) v1alpha1.ImageUpdaterSpec {
+		updaters: map[string]func(w *world) v1alpha1.ImageUpdaterSpec{"updater": func(w *world) v1alpha1.ImageUpdaterSpec {
 			return v1alpha1.ImageUpdaterSpec{
 				WriteBackConfig: &v1alpha1.WriteBackConfig{Method: w.writeBack},
 				ApplicationRefs: []v1alpha1.ApplicationRef{{
@@ -463,7 +479,7 @@ var scenarios = []scenario{
 						ManifestTargets: &v1alpha1.ManifestTarget{Helm: &v1alpha1.HelmTarget{Name: "image.repository", Tag: "image.tag"}}}},
 				}},
 			}
-		},
+		}},
 		first:  expect{updated: 1, commits: 1, files: map[string]string{"helm/.argocd-source-guestbook.yaml": argocdSource("v3")}},
 		second: expect{skipped: 1, commits: 1},
 	},
@@ -482,6 +498,23 @@ var scenarios = []scenario{
 		first: expect{skipped: 1, absent: []string{"plain/.argocd-source-plain.yaml"},
 			logs: []string{`plain directory source (path \"plain\")`}},
 		second: expect{skipped: 1},
+	},
+	{
+		name:  "a broken ImageUpdater blocks only its applications",
+		push:  []push{{"team/web", []string{"1.0.0", "1.1.0"}}},
+		files: merge(overlay("overlays/prod", "1.0.0"), overlay("overlays/broken", "1.0.0")),
+		apps: []application{
+			{name: "web-prod", path: "overlays/prod", source: "kustomize", live: []string{"$REG/team/web:1.0.0"}},
+			{name: "web-broken", path: "overlays/broken", source: "kustomize", live: []string{"$REG/team/web:1.0.0"}},
+		},
+		updaters: map[string]func(w *world) v1alpha1.ImageUpdaterSpec{
+			"good":   func(w *world) v1alpha1.ImageUpdaterSpec { return kustomizeUpdater(w, "web-prod", "") },
+			"broken": func(w *world) v1alpha1.ImageUpdaterSpec { return kustomizeUpdater(w, "web-broken", "regexp:([") },
+		},
+		first: expect{updated: 1, errors: 1, commits: 1, subject: "automatic update of web-prod", files: map[string]string{
+			"overlays/prod/kustomization.yaml": kustomization("1.1.0"), "overlays/broken/kustomization.yaml": kustomization("1.0.0")},
+			logs: []string{"allowTags"}},
+		second: expect{skipped: 1, errors: 1, commits: 1},
 	},
 	{
 		// Rollback detection reads the repository's history: a value
