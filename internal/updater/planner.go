@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/policy"
+	"github.com/imagepilot/imagepilot/internal/target"
 )
 
 // Registry is what the planner needs from the registry layer for one cycle.
@@ -148,6 +150,9 @@ func (p *Planner) decide(ctx context.Context, it Item) Decision {
 		return d.fail(fmt.Errorf("image %s: %w", t.Image.Key(), err))
 	}
 	d.Target.Policy.Strategy = pol.Strategy() // canonical: aliases and case resolved
+	if reason := unsupportedSource(t); reason != "" {
+		return d.skip("%s", reason)
+	}
 	if !it.Current.Live && !t.ForceUpdate {
 		return d.skip("image %s is not live in application %s (not in its running images; set force-update to update it anyway)", t.Image.FullName(), t.App)
 	}
@@ -175,6 +180,22 @@ func (p *Planner) decide(ctx context.Context, it Item) Decision {
 		d.NewLabels = registryLabels{reg: p.Registry, img: t.Image, pullSecret: t.PullSecret, tag: d.NewTag, platforms: pol.Platforms()}
 	}
 	return d
+}
+
+// unsupportedSource explains why a target's source cannot take an image
+// update ("" when it can): a plain directory of manifests with no Helm,
+// Kustomize or plugin manifest target and no kustomization or Helm values
+// file to write would get Helm parameters that Argo CD never applies to
+// it. Argo CD Image Updater ignores such applications; both modes skip the
+// image and say why, before asking the registry.
+func unsupportedSource(t target.Target) string {
+	if t.Source.Kind != "directory" || t.Manifest.Kind != "" || t.Manifest.KustomizeName != "" {
+		return ""
+	}
+	if t.WriteBack.Method == target.MethodGit && (strings.HasPrefix(t.WriteBack.Target, "kustomization") || strings.HasPrefix(t.WriteBack.Target, "helmvalues")) {
+		return ""
+	}
+	return fmt.Sprintf("application %s has a plain directory source (path %q): only Helm, Kustomize and plugin sources take image updates; use one, or name the file to write (write-back-target kustomization or helmvalues)", t.App, t.Source.Path)
 }
 
 // compare decides between update and skip once a tag is chosen.
