@@ -15,8 +15,13 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
+	"github.com/imagepilot/imagepilot/api/v1alpha1"
 
 	"github.com/imagepilot/imagepilot/internal/access"
 	"github.com/imagepilot/imagepilot/internal/controller"
@@ -38,6 +43,7 @@ type childSettings struct {
 	CPUProfile  string
 	MemProfile  string
 	Events      bool
+	Cached      bool
 }
 
 // passResult is one measured pass.
@@ -67,7 +73,7 @@ func runPasses(ctx context.Context, cfg config, k *kubeEnv, reg *benchRegistry, 
 	defer os.RemoveAll(dir)
 	settings := filepath.Join(dir, "settings.json")
 	err = writeJSON(settings, childSettings{Kube: accessOf(k.config), Registry: reg.host, Namespace: ns, Legacy: cfg.legacy,
-		QPS: float32(cfg.qps), Burst: cfg.burst, Concurrency: cfg.workers, CPUProfile: cfg.profile, MemProfile: cfg.memProfile, Events: cfg.events})
+		QPS: float32(cfg.qps), Burst: cfg.burst, Concurrency: cfg.workers, CPUProfile: cfg.profile, MemProfile: cfg.memProfile, Cached: cfg.cached, Events: cfg.events})
 	if err != nil {
 		return childResult{}, err
 	}
@@ -205,6 +211,11 @@ func childEngine(s childSettings, kubeCount *counter) (*controller.Engine, *cont
 		Client: direct, Streamer: streamer, Resolver: access.NewResolver(conf, kube.SecretGetter{Reader: direct}), Registry: rc,
 		ArgoCD: &writeback.ArgoCDWriter{Client: direct}, Interval: 2 * time.Minute, Concurrency: s.Concurrency,
 	}
+	if s.Cached {
+		if err := readThroughCache(cfg, scheme, e); err != nil {
+			return nil, nil, err
+		}
+	}
 	if !s.Legacy {
 		return e, nil, nil
 	}
@@ -282,4 +293,32 @@ func procStatusKiB(field string) int {
 		}
 	}
 	return 0
+}
+
+// readThroughCache points the engine's reads at a synced informer cache
+// configured as the manager's (controller.CacheOptions); writes stay
+// direct.
+func readThroughCache(cfg *rest.Config, scheme *runtime.Scheme, e *controller.Engine) error {
+	opts := controller.CacheOptions(nil)
+	opts.Scheme = scheme
+	c, err := cache.New(cfg, opts)
+	if err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	go func() { _ = c.Start(context.Background()) }()
+	// Informers start on first use: ask for both kinds, then wait.
+	for _, obj := range []client.Object{&argocd.Application{}, &v1alpha1.ImageUpdater{}} {
+		if _, err := c.GetInformer(context.Background(), obj); err != nil {
+			return fmt.Errorf("cache informer: %w", err)
+		}
+	}
+	if !c.WaitForCacheSync(context.Background()) {
+		return fmt.Errorf("cache did not sync")
+	}
+	cached, err := client.New(cfg, client.Options{Scheme: scheme, Cache: &client.CacheOptions{Reader: c}})
+	if err != nil {
+		return fmt.Errorf("cached client: %w", err)
+	}
+	e.Client, e.CachedReads = cached, true
+	return nil
 }

@@ -7,7 +7,7 @@
 // registry requests, Kubernetes API requests, Applications patched and its
 // peak RSS (VmHWM). It fails when a pass lists a repository more than once.
 //
-//	go run ./bench/controller [-apps 1000,5000] [-images 50] [-moved 100] [-updaters 5] [-legacy] [-qps 50 -burst 100] [-realistic] [-latency 25ms] [-tokens] [-events=false]
+//	go run ./bench/controller [-apps 1000,5000] [-images 50] [-moved 100] [-updaters 5] [-legacy] [-qps 50 -burst 100] [-realistic] [-latency 25ms] [-tokens] [-events=false] [-cached]
 //
 // kube-apiserver and etcd come from KUBEBUILDER_ASSETS or the cache of
 // hack/kube-apiserver.sh.
@@ -47,6 +47,9 @@ type config struct {
 	// events records ImagesUpdated Events (flushed at the end of each
 	// pass, as `run --once` does before exiting).
 	events bool
+	// cached reads Applications and ImageUpdaters from an informer cache,
+	// as the manager does, instead of listing them each pass.
+	cached bool
 }
 
 func main() {
@@ -65,6 +68,7 @@ func main() {
 	flag.BoolVar(&cfg.realistic, "realistic", false, "seed Applications of a real size (~35 KB: 50 resources in status, 10 history entries, an operation state, managed fields)")
 	flag.DurationVar(&cfg.latency, "latency", 0, "latency added to every registry request")
 	flag.BoolVar(&cfg.tokens, "tokens", false, "the registry demands bearer tokens (Docker token auth)")
+	flag.BoolVar(&cfg.cached, "cached", false, "read through an informer cache as the manager does (passes do not list)")
 	flag.BoolVar(&cfg.events, "events", true, "record ImagesUpdated Events and flush them at the end of each pass")
 	flag.StringVar(&cfg.profile, "cpuprofile", "", "write the measured process's CPU profile of the last -apps count here")
 	flag.StringVar(&cfg.memProfile, "memprofile", "", "write the measured process's heap profile (after its passes) of the last -apps count here")

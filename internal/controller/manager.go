@@ -76,6 +76,25 @@ type ManagerOptions struct {
 	Legacy *Legacy
 }
 
+// CacheOptions is the informer cache the manager reads through:
+// Applications only in the watched namespaces (ImageUpdaters in every
+// namespace), reduced to what the controller reads of them
+// (StripApplication); no object keeps its managedFields.
+func CacheOptions(watchNamespaces []string) cache.Options {
+	appCache := cache.ByObject{Transform: StripApplication}
+	if len(watchNamespaces) > 0 && !slices.Contains(watchNamespaces, "*") {
+		byNS := map[string]cache.Config{}
+		for _, ns := range watchNamespaces {
+			byNS[ns] = cache.Config{}
+		}
+		appCache.Namespaces = byNS
+	}
+	return cache.Options{
+		ByObject:         map[client.Object]cache.ByObject{&argocd.Application{}: appCache},
+		DefaultTransform: cache.TransformStripManagedFields(),
+	}
+}
+
 // NewManager builds a manager running the ImageUpdater reconciler with
 // engine (whose Client and Events it sets).
 func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Manager, error) {
@@ -94,19 +113,7 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		RenewDeadline:           nonZero(o.RenewDeadline),
 		RetryPeriod:             nonZero(o.RetryPeriod),
 	}
-	// Applications are cached only in the watched namespaces (ImageUpdaters
-	// in every namespace), and only what the controller reads of them;
-	// no object keeps its managedFields.
-	appCache := cache.ByObject{Transform: StripApplication}
-	if nss := engine.WatchNamespaces; len(nss) > 0 && !slices.Contains(nss, "*") {
-		byNS := map[string]cache.Config{}
-		for _, ns := range nss {
-			byNS[ns] = cache.Config{}
-		}
-		appCache.Namespaces = byNS
-	}
-	mo.Cache.ByObject = map[client.Object]cache.ByObject{&argocd.Application{}: appCache}
-	mo.Cache.DefaultTransform = cache.TransformStripManagedFields()
+	mo.Cache = CacheOptions(engine.WatchNamespaces)
 	mgr, err := ctrl.NewManager(cfg, mo)
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
