@@ -299,7 +299,11 @@ func procStatusKiB(field string) int {
 // configured as the manager's (controller.CacheOptions); writes stay
 // direct.
 func readThroughCache(cfg *rest.Config, scheme *runtime.Scheme, e *controller.Engine) error {
-	opts := controller.CacheOptions(nil)
+	streamer, err := controller.NewAppStreamer(cfg)
+	if err != nil {
+		return err
+	}
+	opts := controller.CacheOptions(nil, streamer)
 	opts.Scheme = scheme
 	c, err := cache.New(cfg, opts)
 	if err != nil {

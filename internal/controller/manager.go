@@ -79,20 +79,29 @@ type ManagerOptions struct {
 // CacheOptions is the informer cache the manager reads through:
 // Applications only in the watched namespaces (ImageUpdaters in every
 // namespace), reduced to what the controller reads of them
-// (StripApplication); no object keeps its managedFields.
-func CacheOptions(watchNamespaces []string) cache.Options {
+// (StripApplication); no object keeps its managedFields. With a streamer,
+// a cluster-wide Application informer's lists (its first list, and any
+// after a watch expires, when the API server does not stream them as a
+// watch-list) are decoded one Application at a time.
+func CacheOptions(watchNamespaces []string, streamer *AppStreamer) cache.Options {
 	appCache := cache.ByObject{Transform: StripApplication}
+	clusterWide := true
 	if len(watchNamespaces) > 0 && !slices.Contains(watchNamespaces, "*") {
 		byNS := map[string]cache.Config{}
 		for _, ns := range watchNamespaces {
 			byNS[ns] = cache.Config{}
 		}
 		appCache.Namespaces = byNS
+		clusterWide = false
 	}
-	return cache.Options{
+	opts := cache.Options{
 		ByObject:         map[client.Object]cache.ByObject{&argocd.Application{}: appCache},
 		DefaultTransform: cache.TransformStripManagedFields(),
 	}
+	if streamer != nil && clusterWide {
+		opts.NewInformer = streamer.newInformer
+	}
+	return opts
 }
 
 // NewManager builds a manager running the ImageUpdater reconciler with
@@ -113,7 +122,11 @@ func NewManager(cfg *rest.Config, engine *Engine, o ManagerOptions) (manager.Man
 		RenewDeadline:           nonZero(o.RenewDeadline),
 		RetryPeriod:             nonZero(o.RetryPeriod),
 	}
-	mo.Cache = CacheOptions(engine.WatchNamespaces)
+	streamer, err := NewAppStreamer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	mo.Cache = CacheOptions(engine.WatchNamespaces, streamer)
 	mgr, err := ctrl.NewManager(cfg, mo)
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)

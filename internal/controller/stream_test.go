@@ -2,12 +2,23 @@ package controller
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	kjson "sigs.k8s.io/json"
 
 	argocd "github.com/imagepilot/imagepilot/api/argocd/v1alpha1"
@@ -48,7 +59,8 @@ func TestDecodeApplicationList(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []*argocd.Application
-			cont, err := decodeApplicationList(strings.NewReader(tc.body), func(a *argocd.Application) { got = append(got, a) })
+			meta, err := decodeApplicationList(strings.NewReader(tc.body), func(a *argocd.Application) { got = append(got, a) })
+			cont := meta.Continue
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
@@ -181,4 +193,106 @@ func BenchmarkDecodeApplicationList(b *testing.B) {
 			}
 		}
 	})
+}
+
+// apiServerStub answers Application list requests with body and records
+// their query strings.
+func apiServerStub(t *testing.T, body string) (*AppStreamer, *[]string) {
+	t.Helper()
+	var mu sync.Mutex
+	var queries []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/apis/argoproj.io/v1alpha1/applications" {
+			http.NotFound(w, r)
+			return
+		}
+		mu.Lock()
+		queries = append(queries, r.URL.RawQuery)
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	s, err := NewAppStreamer(&rest.Config{Host: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, &queries
+}
+
+func TestAppStreamerListKeepsTheListMetadata(t *testing.T) {
+	s, queries := apiServerStub(t, `{"items":[`+appJSON("a")+`],"metadata":{"resourceVersion":"42","continue":"more"}}`)
+	list, err := s.List(context.Background(), "", metav1.ListOptions{Limit: 500, ResourceVersion: "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.ResourceVersion != "42" || list.Continue != "more" || len(list.Items) != 1 || list.Items[0].ManagedFields != nil {
+		t.Fatalf("list %+v", list)
+	}
+	if q := (*queries)[0]; !strings.Contains(q, "limit=500") || !strings.Contains(q, "resourceVersion=0") {
+		t.Errorf("query %q does not carry the informer's options", q)
+	}
+}
+
+// An Application informer built by the streamer's newInformer lists
+// through the streamer (stripped items in its store) and watches as
+// client-go does.
+func TestStreamerInformerListsThroughTheStreamer(t *testing.T) {
+	s, queries := apiServerStub(t, `{"items":[`+appJSON("a")+`,`+appJSON("b")+`],"metadata":{"resourceVersion":"7"}}`)
+	fw := watch.NewFake()
+	origListed := false
+	lw := &toolscache.ListWatch{
+		ListWithContextFunc: func(context.Context, metav1.ListOptions) (runtime.Object, error) {
+			origListed = true
+			return &argocd.ApplicationList{}, nil
+		},
+		WatchFuncWithContext: func(_ context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			if o.SendInitialEvents != nil && *o.SendInitialEvents {
+				// A server without the watch-list: the reflector lists.
+				return nil, apierrors.NewBadRequest("sendInitialEvents is not supported")
+			}
+			return fw, nil
+		},
+	}
+	inf := s.newInformer(lw, &argocd.Application{}, 0, toolscache.Indexers{})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	go inf.RunWithContext(ctx)
+	if !toolscache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
+		t.Fatal("informer did not sync")
+	}
+	if origListed || len(*queries) == 0 {
+		t.Fatalf("listed through the original ListWatch (%v) or not through the streamer (%d requests)", origListed, len(*queries))
+	}
+	items := inf.GetStore().List()
+	if len(items) != 2 {
+		t.Fatalf("%d items in the store, want 2", len(items))
+	}
+	for _, it := range items {
+		if app := it.(*argocd.Application); app.ManagedFields != nil || len(app.Annotations) != 1 {
+			t.Errorf("%s not stripped", app.Name)
+		}
+	}
+	// Other kinds keep the ListWatch they were given.
+	otherListed := false
+	otherLW := &toolscache.ListWatch{
+		ListWithContextFunc: func(context.Context, metav1.ListOptions) (runtime.Object, error) {
+			otherListed = true
+			return &argocd.ApplicationList{}, nil
+		},
+		WatchFuncWithContext: func(_ context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			if o.SendInitialEvents != nil && *o.SendInitialEvents {
+				return nil, apierrors.NewBadRequest("sendInitialEvents is not supported")
+			}
+			return watch.NewFake(), nil
+		},
+	}
+	before := len(*queries)
+	other := s.newInformer(otherLW, &argocd.ApplicationList{}, 0, toolscache.Indexers{})
+	go other.RunWithContext(ctx)
+	syncCtx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	if !toolscache.WaitForCacheSync(syncCtx.Done(), other.HasSynced) || !otherListed || len(*queries) != before {
+		t.Error("an informer of another type did not list through its own ListWatch")
+	}
 }
