@@ -150,7 +150,7 @@ func (s *Source) ResolveExpiring(ctx context.Context) (authn.AuthConfig, time.Ti
 func (s *Source) recentFailure() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.failure == nil || !s.now().Before(s.failedUntil) {
+	if s.failure == nil || !s.clock().Before(s.failedUntil) {
 		return nil
 	}
 	return &ReplayedError{Err: s.failure, Until: s.failedUntil}
@@ -159,7 +159,14 @@ func (s *Source) recentFailure() error {
 func (s *Source) remember(err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failure, s.failedUntil = err, s.now().Add(FailureTTL)
+	s.failure, s.failedUntil = err, s.clock().Add(FailureTTL)
+}
+
+func (s *Source) clock() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
 }
 
 // ReplayedError is a failed login returned again, without a new exchange,
