@@ -244,3 +244,61 @@ func TestAzureServiceAccountEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestServiceAccountTokenCache: the controller's TokenRequest client on
+// the real kube-apiserver (envtest configures the service account
+// issuer and signing key, so projected tokens are issued there) reuses a
+// token per account and audience until a fifth of its lifetime is left,
+// and shares one request among concurrent callers.
+func TestServiceAccountTokenCache(t *testing.T) {
+	tokens := startTeam(t, map[string]map[string]string{"cache": nil, "other": nil})
+	var mu sync.Mutex
+	now := time.Now()
+	tokens.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ctx := context.Background()
+	get := func(name, audience string) string {
+		t.Helper()
+		tok, err := tokens.Token(ctx, teamNS, name, audience)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !saToken(tok, teamNS, name, audience) {
+			t.Fatalf("token claims %v, want %s/%s for %s", claims(tok), teamNS, name, audience)
+		}
+		return tok
+	}
+	first := get("cache", cloudauth.AudienceAWS)
+	exp, _ := claims(first)["exp"].(float64)
+	if life := time.Until(time.Unix(int64(exp), 0)); life < 50*time.Minute || life > 61*time.Minute {
+		t.Fatalf("token lifetime %v, want about kube.ServiceAccountTokenLifetime", life)
+	}
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got := get("cache", cloudauth.AudienceAWS); got != first {
+				t.Error("a fresh token was not reused")
+			}
+		}()
+	}
+	wg.Wait()
+	if get("cache", cloudauth.AudienceAzure) == first || get("other", cloudauth.AudienceAWS) == first {
+		t.Fatal("another audience or account got the same token")
+	}
+	mu.Lock()
+	now = now.Add(47 * time.Minute) // before 4/5 of the hour (48m)
+	mu.Unlock()
+	if get("cache", cloudauth.AudienceAWS) != first {
+		t.Fatal("a token with more than a fifth of its lifetime left was replaced")
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute) // past 4/5 of the hour
+	mu.Unlock()
+	if get("cache", cloudauth.AudienceAWS) == first {
+		t.Fatal("a token near its expiry was reused")
+	}
+	if _, err := tokens.Token(ctx, teamNS, "missing", cloudauth.AudienceAWS); err == nil || !strings.Contains(err.Error(), "TokenRequest") {
+		t.Fatalf("token of a missing account: %v", err)
+	}
+}
