@@ -16,12 +16,12 @@ import (
 // AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_ECR at it.
 type awsFake struct {
 	iss      *issued
-	role     string        // the only RoleArn STS accepts
-	webToken string        // the only web identity token STS accepts
+	role     string // the only RoleArn STS accepts
+	webToken string // the only web identity token STS accepts
 	// acceptToken, when set, decides about the web identity token instead
 	// of webToken (service account tokens of the real API server).
 	acceptToken func(token string) bool
-	lifetime time.Duration // ECR token lifetime
+	lifetime    time.Duration // ECR token lifetime
 
 	mu   sync.Mutex
 	keys map[string]bool // access key ids STS issued
