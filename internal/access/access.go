@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 
+	"github.com/imagepilot/imagepilot/internal/cloudauth"
 	"github.com/imagepilot/imagepilot/internal/credentials"
 	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/policy"
@@ -31,6 +32,7 @@ type Resolver struct {
 	secrets  credentials.SecretGetter
 	keychain authn.Keychain
 	now      func() time.Time
+	saTokens cloudauth.ServiceAccountTokens
 
 	mu      sync.Mutex
 	sources map[string]credentials.Source
@@ -43,6 +45,16 @@ func NewResolver(conf *registryconf.Config, secrets credentials.SecretGetter) *R
 		conf = &registryconf.Config{}
 	}
 	return &Resolver{conf: conf, secrets: secrets, keychain: credentials.Keychain(), now: time.Now, sources: map[string]credentials.Source{}}
+}
+
+// UseServiceAccountTokens lets provider: references with serviceAccount=
+// federate Kubernetes service account tokens issued by t (the controller
+// calls it once, before the first cycle; repo mode never does, so such
+// references are refused there).
+func (r *Resolver) UseServiceAccountTokens(t cloudauth.ServiceAccountTokens) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.saTokens = t
 }
 
 // Config returns the registries configuration.
@@ -135,6 +147,9 @@ func (r *Resolver) source(ref string, reg registryconf.Registry, ttl time.Durati
 			return nil, err
 		}
 		opts = append(opts, credentials.WithRegistryAPI(reg.APIURL, tlsConfig))
+		if r.saTokens != nil {
+			opts = append(opts, credentials.WithServiceAccountTokens(r.saTokens))
+		}
 	}
 	if r.secrets != nil {
 		opts = append(opts, credentials.WithSecretGetter(r.secrets))

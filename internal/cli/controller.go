@@ -286,6 +286,9 @@ func (o *controllerOptions) engine(cfg *rest.Config, logger *slog.Logger, reg pr
 	if err != nil {
 		return nil, err
 	}
+	// provider: references with serviceAccount= federate that account's
+	// TokenRequest token (needs create on serviceaccounts/token).
+	rc.resolver.UseServiceAccountTokens(&kube.ServiceAccountTokens{Client: direct})
 	gitMgr, err := o.common.git.manager(logger, 0)
 	if err != nil {
 		return nil, err

@@ -19,19 +19,26 @@ import (
 // in the registry's region, obtains credentials, then calls ECR
 // GetAuthorizationToken.
 func (s *Source) awsLogin(ctx context.Context) (authn.AuthConfig, time.Time, error) {
-	if err := s.checkTokenFile("AWS_WEB_IDENTITY_TOKEN_FILE"); err != nil {
-		return authn.AuthConfig{}, time.Time{}, err
-	}
-	if err := s.checkTokenFile("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); err != nil {
-		return authn.AuthConfig{}, time.Time{}, err
-	}
 	opts := []func(*config.LoadOptions) error{config.WithRegion(s.reg.Region)}
 	if s.reg.FIPS {
 		opts = append(opts, config.WithUseFIPSEndpoint(aws.FIPSEndpointStateEnabled))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return authn.AuthConfig{}, time.Time{}, s.fail(StepCloudCredentials, fmt.Errorf("loading AWS configuration: %w", err))
+	var cfg aws.Config
+	var err error
+	if s.reg.ServiceAccount != "" {
+		if cfg, err = s.awsServiceAccountConfig(ctx, opts); err != nil {
+			return authn.AuthConfig{}, time.Time{}, err
+		}
+	} else {
+		if err := s.checkTokenFile("AWS_WEB_IDENTITY_TOKEN_FILE"); err != nil {
+			return authn.AuthConfig{}, time.Time{}, err
+		}
+		if err := s.checkTokenFile("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); err != nil {
+			return authn.AuthConfig{}, time.Time{}, err
+		}
+		if cfg, err = config.LoadDefaultConfig(ctx, opts...); err != nil {
+			return authn.AuthConfig{}, time.Time{}, s.fail(StepCloudCredentials, fmt.Errorf("loading AWS configuration: %w", err))
+		}
 	}
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		return authn.AuthConfig{}, time.Time{}, s.fail(StepCloudCredentials, err)

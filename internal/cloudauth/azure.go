@@ -28,12 +28,9 @@ const maxExchangeBody = 1 << 20
 // azureLogin gets an Entra token (workload identity, else managed
 // identity) and exchanges it at the registry for a refresh token.
 func (s *Source) azureLogin(ctx context.Context) (authn.AuthConfig, time.Time, error) {
-	if err := s.checkTokenFile("AZURE_FEDERATED_TOKEN_FILE"); err != nil {
-		return authn.AuthConfig{}, time.Time{}, err
-	}
-	cred, err := s.azureCredential()
+	cred, err := s.azureCredential(ctx)
 	if err != nil {
-		return authn.AuthConfig{}, time.Time{}, s.fail(StepCloudCredentials, err)
+		return authn.AuthConfig{}, time.Time{}, err
 	}
 	tok, err := cred.GetToken(ctx, policy.TokenRequestOptions{Scopes: []string{azureScope(s.reg.Host)}})
 	if err != nil {
@@ -57,9 +54,11 @@ func (s *Source) azureLogin(ctx context.Context) (authn.AuthConfig, time.Time, e
 	return authn.AuthConfig{Username: acrUser, Password: refresh}, expiry, nil
 }
 
-// azureCredential picks workload identity when its token file is set,
-// else managed identity (user-assigned when clientId is given).
-func (s *Source) azureCredential() (azcore.TokenCredential, error) {
+// azureCredential picks the service account's token when serviceAccount=
+// is given, else workload identity when its token file is set, else
+// managed identity (user-assigned when clientId is given). Errors are
+// [*StepError]s.
+func (s *Source) azureCredential(ctx context.Context) (azcore.TokenCredential, error) {
 	opts := azcore.ClientOptions{}
 	authority := os.Getenv("AZURE_AUTHORITY_HOST")
 	switch {
@@ -69,6 +68,12 @@ func (s *Source) azureCredential() (azcore.TokenCredential, error) {
 		opts.Cloud = cloud.AzureChina
 	case strings.HasSuffix(s.reg.Host, ".azurecr.us"):
 		opts.Cloud = cloud.AzureGovernment
+	}
+	if s.reg.ServiceAccount != "" {
+		return s.azureServiceAccountCredential(ctx, opts, authority != "")
+	}
+	if err := s.checkTokenFile("AZURE_FEDERATED_TOKEN_FILE"); err != nil {
+		return nil, err
 	}
 	if os.Getenv("AZURE_FEDERATED_TOKEN_FILE") != "" {
 		wopts := &azidentity.WorkloadIdentityCredentialOptions{
@@ -80,7 +85,7 @@ func (s *Source) azureCredential() (azcore.TokenCredential, error) {
 		}
 		cred, err := azidentity.NewWorkloadIdentityCredential(wopts)
 		if err != nil {
-			return nil, fmt.Errorf("workload identity: %w", err)
+			return nil, s.fail(StepCloudCredentials, fmt.Errorf("workload identity: %w", err))
 		}
 		return cred, nil
 	}
@@ -90,7 +95,7 @@ func (s *Source) azureCredential() (azcore.TokenCredential, error) {
 	}
 	cred, err := azidentity.NewManagedIdentityCredential(mopts)
 	if err != nil {
-		return nil, fmt.Errorf("managed identity: %w", err)
+		return nil, s.fail(StepCloudCredentials, fmt.Errorf("managed identity: %w", err))
 	}
 	return cred, nil
 }

@@ -30,6 +30,13 @@
 // ([Recognize] knows each cloud's host names, so provider:auto picks the
 // cloud). [New] returns a [Source] for one registry.
 //
+// With serviceAccount=NAMESPACE/NAME (aws, azure) the cloud identity is
+// that Kubernetes service account's instead of the process's: a token of
+// it is obtained through [ServiceAccountTokens] (the controller's
+// TokenRequest client, audience [AudienceAWS] or [AudienceAzure]) and
+// federated with the role or client id of its annotations; without a
+// ServiceAccountTokens (repo mode) [New] refuses the spec.
+//
 // A Source fetches on every call; callers cache with the expiry
 // [Source.ResolveExpiring] returns (internal/credentials.Cached does, and
 // shares one exchange among concurrent callers). Errors are [*StepError]s

@@ -25,6 +25,9 @@ type Registry struct {
 	ClientID string
 	// Tenant is the Entra tenant for the ACR exchange.
 	Tenant string
+	// ServiceAccount is the "NAMESPACE/NAME" whose token is federated
+	// (empty: the process's own identity).
+	ServiceAccount string
 
 	// needsInstance is set for enterprise hosts, whose name does not carry
 	// the instance id.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -53,6 +54,9 @@ type Target struct {
 	// TLS is the registry's TLS configuration for the ACR exchange (nil:
 	// system roots).
 	TLS *tls.Config
+	// ServiceAccounts issues the tokens of serviceAccount= specs; nil
+	// outside a cluster, where such specs are refused.
+	ServiceAccounts ServiceAccountTokens
 }
 
 // Source logs in to one registry. It is safe for concurrent use.
@@ -60,7 +64,17 @@ type Source struct {
 	reg    Registry
 	target Target
 	fetch  func(ctx context.Context) (authn.AuthConfig, time.Time, error)
+	now    func() time.Time
+
+	mu          sync.Mutex
+	failure     error     // the last failed login, replayed until failedUntil
+	failedUntil time.Time // zero: no failure remembered
 }
+
+// FailureTTL is how long a failed login is replayed to every caller
+// instead of being retried: the images of one cycle behind a broken role
+// cost one failed exchange, and all of them report its step.
+const FailureTTL = 30 * time.Second
 
 // New binds spec to the target registry ([Spec.Bind]) and returns its
 // source. It does no I/O.
@@ -75,7 +89,10 @@ func New(spec Spec, target Target) (*Source, error) {
 	if u, err := url.Parse(target.APIURL); err != nil || u.Host == "" {
 		return nil, fmt.Errorf("%w: provider:%s: registry API URL is not a URL", ErrInvalidSpec, reg.Provider)
 	}
-	s := &Source{reg: reg, target: target}
+	if reg.ServiceAccount != "" && target.ServiceAccounts == nil {
+		return nil, fmt.Errorf("%w: provider:%s: %w; give the role to the controller's own identity instead, or run imagepilot as the controller", ErrInvalidSpec, reg.Provider, ErrNoServiceAccounts)
+	}
+	s := &Source{reg: reg, target: target, now: time.Now}
 	switch reg.Provider {
 	case AWS:
 		s.fetch = s.awsLogin
@@ -105,16 +122,67 @@ func (s *Source) Resolve(ctx context.Context) (authn.AuthConfig, error) {
 
 // ResolveExpiring logs in and returns the registry credentials with the
 // time they stop being valid.
+//
+// A failed login is remembered for [FailureTTL]: calls within it return
+// the same error (naming the failed step) without a new exchange. Logins
+// ended by ctx are not remembered.
 func (s *Source) ResolveExpiring(ctx context.Context) (authn.AuthConfig, time.Time, error) {
-	cfg, exp, err := s.fetch(ctx)
-	if err != nil {
+	if err := s.recentFailure(); err != nil {
 		return authn.AuthConfig{}, time.Time{}, err
 	}
-	if cfg.Username == "" || cfg.Password == "" {
-		return authn.AuthConfig{}, time.Time{}, s.fail(StepRegistryExchange, errors.New("the registry returned empty credentials"))
+	cfg, exp, err := s.fetch(ctx)
+	if err == nil && (cfg.Username == "" || cfg.Password == "") {
+		err = s.fail(StepRegistryExchange, errors.New("the registry returned empty credentials"))
 	}
+	if err != nil {
+		if ctx.Err() == nil {
+			s.remember(err)
+		}
+		return authn.AuthConfig{}, time.Time{}, err
+	}
+	s.mu.Lock()
+	s.failure, s.failedUntil = nil, time.Time{}
+	s.mu.Unlock()
 	return cfg, exp, nil
 }
+
+// recentFailure returns the remembered failure while it is recent.
+func (s *Source) recentFailure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.failure == nil || !s.clock().Before(s.failedUntil) {
+		return nil
+	}
+	return &ReplayedError{Err: s.failure, Until: s.failedUntil}
+}
+
+func (s *Source) remember(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failure, s.failedUntil = err, s.clock().Add(FailureTTL)
+}
+
+func (s *Source) clock() time.Time {
+	if s.now == nil {
+		return time.Now()
+	}
+	return s.now()
+}
+
+// ReplayedError is a failed login returned again, without a new exchange,
+// until Until. It unwraps to the original (a [*StepError]).
+type ReplayedError struct {
+	Err   error
+	Until time.Time
+}
+
+// Error renders the original error and when the login is tried again.
+func (e *ReplayedError) Error() string {
+	return fmt.Sprintf("%v (failed recently; not retried before %s)", e.Err, e.Until.UTC().Format(time.TimeOnly))
+}
+
+// Unwrap returns the original error.
+func (e *ReplayedError) Unwrap() error { return e.Err }
 
 func (s *Source) fail(step string, err error) error {
 	return &StepError{Provider: s.reg.Provider, Host: s.reg.Host, Step: step, Err: err}

@@ -47,13 +47,17 @@ type Spec struct {
 	// Tenant is the Entra tenant sent with the registry exchange when the
 	// token does not name one (azure).
 	Tenant string
+	// ServiceAccount is "NAMESPACE/NAME" of a Kubernetes service account
+	// whose TokenRequest token is federated instead of the controller's
+	// own identity (aws, azure; in the cluster only).
+	ServiceAccount string
 }
 
 // keysByProvider lists the option keys each provider accepts.
 var keysByProvider = map[Provider][]string{
-	AWS:     {"region", "account"},
+	AWS:     {"region", "account", "serviceAccount"},
 	GCP:     {},
-	Azure:   {"clientId", "tenant"},
+	Azure:   {"clientId", "tenant", "serviceAccount"},
 	Alibaba: {"region", "instance"},
 	Auto:    {},
 }
@@ -124,6 +128,12 @@ func (s *Spec) set(key, value string) error {
 	case "instance":
 		s.Instance = value
 		return check(instancePattern, "an ACR instance id such as cri-abc123")
+	case "serviceAccount":
+		s.ServiceAccount = value
+		if _, _, err := splitServiceAccount(value); err != nil {
+			return err
+		}
+		return nil
 	case "clientId":
 		s.ClientID = value
 		return check(guidPattern, "a client id (GUID)")
@@ -145,6 +155,7 @@ func (s Spec) String() string {
 	add("clientId", s.ClientID)
 	add("instance", s.Instance)
 	add("region", s.Region)
+	add("serviceAccount", s.ServiceAccount)
 	add("tenant", s.Tenant)
 	if len(opts) == 0 {
 		return string(s.Provider)
@@ -180,6 +191,7 @@ func (s Spec) Bind(host string) (Registry, error) {
 		reg.Instance = s.Instance
 	}
 	reg.ClientID, reg.Tenant = s.ClientID, s.Tenant
+	reg.ServiceAccount = s.ServiceAccount
 	switch reg.Provider {
 	case AWS:
 		if reg.Account == "" || reg.Region == "" {

@@ -111,7 +111,7 @@ func TestBind(t *testing.T) {
 }
 
 func FuzzParseSpec(f *testing.F) {
-	for _, s := range []string{"aws", "auto", "aws?region=us-east-1&account=123456789012", "alibaba?instance=cri-a&region=cn-hangzhou", "azure?tenant=x%2Ey", "gcp?", "?", "aws?a=b&a=b"} {
+	for _, s := range []string{"aws", "auto", "aws?region=us-east-1&account=123456789012", "alibaba?instance=cri-a&region=cn-hangzhou", "azure?tenant=x%2Ey", "gcp?", "?", "aws?a=b&a=b", "aws?serviceAccount=team-a/ecr", "azure?serviceAccount=a%2Fb"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"os"
 	"time"
+
+	"github.com/imagepilot/imagepilot/internal/cloudauth"
 )
 
 // DefaultExtTimeout bounds an ext: script's run time.
@@ -20,6 +22,7 @@ type options struct {
 	allowPlain   bool
 	extTimeout   time.Duration
 	lookupEnv    func(string) (string, bool)
+	saTokens     cloudauth.ServiceAccountTokens
 }
 
 func defaultOptions() options {
@@ -60,4 +63,12 @@ func WithLookupEnv(lookup func(string) (string, bool)) Option {
 // Without it the registry host over https with the system roots is used.
 func WithRegistryAPI(apiURL string, tlsConfig *tls.Config) Option {
 	return func(o *options) { o.apiURL, o.tls = apiURL, tlsConfig }
+}
+
+// WithServiceAccountTokens sets how provider: references with
+// serviceAccount= obtain Kubernetes service account tokens (the
+// controller's TokenRequest client). Without it such references are
+// refused.
+func WithServiceAccountTokens(t cloudauth.ServiceAccountTokens) Option {
+	return func(o *options) { o.saTokens = t }
 }

@@ -94,7 +94,7 @@ func (r ref) source(o options) (Source, error) {
 		if o.registryHost == "" {
 			return nil, fmt.Errorf("%w %q: the registry host is unknown, cannot log in to it", ErrInvalidRef, r.String())
 		}
-		src, err := cloudauth.New(r.provider, cloudauth.Target{Host: o.registryHost, APIURL: o.apiURL, TLS: o.tls})
+		src, err := cloudauth.New(r.provider, cloudauth.Target{Host: o.registryHost, APIURL: o.apiURL, TLS: o.tls, ServiceAccounts: o.saTokens})
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrInvalidRef, err)
 		}

@@ -221,6 +221,7 @@ func TargetsFor(spec *v1alpha1.ImageUpdaterSpec, refIndex int, app *argocd.Appli
 	} else {
 		targets, errs = imageTargets(spec, refIndex, appRef)
 	}
+	errs = append(errs, checkServiceAccounts(appRef, targets)...)
 	placed, perrs := Place(app, targets)
 	errs = append(errs, perrs...)
 	if len(errs) > 0 {

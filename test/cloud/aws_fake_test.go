@@ -16,9 +16,12 @@ import (
 // AWS_ENDPOINT_URL_STS and AWS_ENDPOINT_URL_ECR at it.
 type awsFake struct {
 	iss      *issued
-	role     string        // the only RoleArn STS accepts
-	webToken string        // the only web identity token STS accepts
-	lifetime time.Duration // ECR token lifetime
+	role     string // the only RoleArn STS accepts
+	webToken string // the only web identity token STS accepts
+	// acceptToken, when set, decides about the web identity token instead
+	// of webToken (service account tokens of the real API server).
+	acceptToken func(token string) bool
+	lifetime    time.Duration // ECR token lifetime
 
 	mu   sync.Mutex
 	keys map[string]bool // access key ids STS issued
@@ -48,7 +51,8 @@ func (f *awsFake) serveSTS(w http.ResponseWriter, r *http.Request) {
 	case r.PostForm.Get("RoleArn") != f.role:
 		stsError(w, http.StatusForbidden, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity")
 		return
-	case r.PostForm.Get("WebIdentityToken") != f.webToken:
+	case f.acceptToken != nil && !f.acceptToken(r.PostForm.Get("WebIdentityToken")),
+		f.acceptToken == nil && r.PostForm.Get("WebIdentityToken") != f.webToken:
 		stsError(w, http.StatusBadRequest, "InvalidIdentityToken", "Incorrect token audience")
 		return
 	}

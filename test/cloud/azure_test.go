@@ -23,6 +23,7 @@ const (
 type entraFake struct {
 	url       string
 	assertion string
+	accept    func(assertion string) bool // replaces assertion when set
 	issued    map[string]bool
 	tokens    atomic.Int64
 }
@@ -39,7 +40,11 @@ func (e *entraFake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token"):
 		e.tokens.Add(1)
 		_ = r.ParseForm()
-		if r.PostForm.Get("client_assertion") != e.assertion || r.PostForm.Get("client_id") != azClient {
+		ok := r.PostForm.Get("client_assertion") == e.assertion
+		if e.accept != nil {
+			ok = e.accept(r.PostForm.Get("client_assertion"))
+		}
+		if !ok || r.PostForm.Get("client_id") != azClient {
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":"invalid_client","error_description":"AADSTS700211: No matching federated identity record found"}`))
 			return
