@@ -152,7 +152,14 @@ func (s *Server) createTree(w http.ResponseWriter, body map[string]any) {
 	idx.Close()
 	os.Remove(idx.Name())
 	defer os.Remove(idx.Name())
-	env := []string{"GIT_INDEX_FILE=" + filepath.Clean(idx.Name())}
+	// update-index wants a work tree: an empty one (nothing is checked out).
+	wt, err := os.MkdirTemp("", "forgetest-worktree-")
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"message": err.Error()})
+		return
+	}
+	defer os.RemoveAll(wt)
+	env := []string{"GIT_INDEX_FILE=" + filepath.Clean(idx.Name()), "GIT_WORK_TREE=" + wt}
 	if base := str(body, "base_tree"); base != "" {
 		if s.objectType(base) != "tree" {
 			unprocessable(w, "Invalid request.\n\nbase_tree is not a valid tree oid")
