@@ -9,6 +9,11 @@ import (
 	"github.com/imagepilot/imagepilot/internal/writeback"
 )
 
+// GIT_COMMIT_METHOD is read by every command with Git flags: the
+// in-process runs clear it with the others (kept here, not in
+// execute_test.go's list, which another change is editing).
+func init() { commandEnv = append(commandEnv, "GIT_COMMIT_METHOD") }
+
 // TestGitCommitMethodFlag: --git-commit-method (env GIT_COMMIT_METHOD)
 // reaches the writer; an unknown method, and api together with a signing
 // key (GitHub signs API commits itself), are refused.
