@@ -1,6 +1,7 @@
 package writeback
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/imagepilot/imagepilot/internal/forge"
@@ -18,6 +19,10 @@ const (
 	// with a GitHub App installation token: GitHub signs it ("Verified").
 	CommitMethodAPI = "api"
 )
+
+// ErrCommitMethod marks a commit method that cannot be used for a target
+// (the API method without GitHub App credentials).
+var ErrCommitMethod = errors.New("git commit method")
 
 // ValidateCommitMethod checks a commit method setting ("" is git).
 func ValidateCommitMethod(m string) error {
@@ -44,8 +49,8 @@ func (w *GitWriter) publisher(g branchGroup, repoURL string, creds git.Credentia
 		return nil, err
 	}
 	if !creds.GitHubApp || creds.Password == "" {
-		return nil, fmt.Errorf("%w: git commit method api needs GitHub App credentials (githubAppID, githubAppInstallationID, githubAppPrivateKey in the repository secret) for %s; these credentials are not a GitHub App, and imagepilot does not fall back to an unsigned git commit",
-			forge.ErrConfig, git.RedactURL(repoURL))
+		return nil, fmt.Errorf("%w: api needs GitHub App credentials (githubAppID, githubAppInstallationID, githubAppPrivateKey in the repository secret) for %s; these credentials are not a GitHub App, and imagepilot does not fall back to an unsigned git commit",
+			ErrCommitMethod, git.RedactURL(repoURL))
 	}
 	apiRepo := repoURL
 	if len(g.decisions) > 0 {

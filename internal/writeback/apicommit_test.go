@@ -228,7 +228,7 @@ func TestAPICommitRefusesNonAppCredentials(t *testing.T) {
 		f.w.Credentials = fixedCreds(creds)
 		main := gitCmd(t, f.bare, "rev-parse", "main")
 		r := f.apply(f.decision("v1", "v2"))
-		if r.Err == nil || !errors.Is(r.Err, forge.ErrConfig) || !strings.Contains(r.Err.Error(), "needs GitHub App credentials") ||
+		if r.Err == nil || !errors.Is(r.Err, ErrCommitMethod) || !strings.Contains(r.Err.Error(), "needs GitHub App credentials") ||
 			!strings.Contains(r.Err.Error(), "does not fall back") || strings.Contains(r.Err.Error(), "ghs_token") || r.Pushed {
 			t.Fatalf("result %+v", r)
 		}
