@@ -138,6 +138,16 @@ func TestAPICommitDirect(t *testing.T) {
 		t.Fatalf("first cycle %+v", r)
 	}
 	f.checkVerified("main", r.Commit, "v2")
+	// One changed file costs five API calls (plus the token exchange).
+	var calls []string
+	for _, req := range f.srv.Requests() {
+		if !strings.HasPrefix(req, "POST /api/v3/app/installations/") {
+			calls = append(calls, strings.Fields(req)[0]+" "+req[strings.Index(req, "/git/")+1:])
+		}
+	}
+	if got := strings.Join(calls, ", "); got != "GET git/commits/"+seed+", POST git/blobs, POST git/trees, POST git/commits, PATCH git/refs/heads/main" {
+		t.Fatalf("API calls: %s", got)
+	}
 	if p := gitCmd(t, f.bare, "rev-parse", r.Commit+"^"); p != seed {
 		t.Fatalf("parent %s, want %s", p, seed)
 	}
