@@ -30,6 +30,7 @@ type gitFlags struct {
 	insecureHostKey         bool
 	caFile                  string
 	lockTimeout             string
+	commitMethod            string
 	// messageOptional: messagePath is the default path and may be absent.
 	messageOptional bool
 }
@@ -58,6 +59,7 @@ func (g *gitFlags) register(f *pflag.FlagSet, env *envSource) {
 	f.StringVar(&g.sshKey, "git-ssh-key", env.str("", "IMAGEPILOT_GIT_SSH_KEY"), "SSH private key file for ssh:// repositories")
 	f.StringVar(&g.knownHosts, "git-known-hosts", env.str("", "IMAGEPILOT_GIT_KNOWN_HOSTS"), "known_hosts file for SSH host key checking")
 	f.BoolVar(&g.insecureHostKey, "git-insecure-ignore-host-key", false, "do not check SSH host keys (unsafe)")
+	f.StringVar(&g.commitMethod, "git-commit-method", env.str(writeback.CommitMethodGit, "GIT_COMMIT_METHOD"), "git (commit and push with the git command line) or api (GitHub API commit with GitHub App credentials, signed by GitHub; env GIT_COMMIT_METHOD)")
 	f.StringVar(&g.caFile, "git-ca-file", env.str("", "IMAGEPILOT_GIT_CA_FILE"), "CA bundle (PEM) to trust for HTTPS repositories, instead of the system's")
 }
 
@@ -133,5 +135,12 @@ func (g *gitFlags) writer(mgr *git.Manager, creds writeback.CredentialResolver, 
 	if err != nil {
 		return nil, err
 	}
-	return &writeback.GitWriter{Git: mgr, Credentials: creds, CommitTemplate: tmpl, SignOff: g.signOff, DryRun: dryRun, Logger: logger}, nil
+	if err := writeback.ValidateCommitMethod(g.commitMethod); err != nil {
+		return nil, fmt.Errorf("--git-commit-method: %w", err)
+	}
+	if g.commitMethod == writeback.CommitMethodAPI && g.signingKey != "" {
+		return nil, fmt.Errorf("--git-commit-method api with --git-commit-signing-key: GitHub signs API commits itself and cannot use the key; set one of them")
+	}
+	return &writeback.GitWriter{Git: mgr, Credentials: creds, CommitTemplate: tmpl, SignOff: g.signOff, DryRun: dryRun, Logger: logger,
+		CommitMethod: g.commitMethod}, nil
 }

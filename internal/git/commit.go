@@ -37,6 +37,11 @@ type CommitRequest struct {
 	// fetched head, so a concurrent update is still detected). Never set
 	// it for branches other people write to.
 	AllowForce bool
+	// Publisher, when set, creates the commit and moves the branch instead
+	// of a local commit and git push (the GitHub API, which signs it).
+	// Author and Signing then do not apply: the publisher's service sets
+	// them.
+	Publisher Publisher
 }
 
 // PushResult reports the outcome of CommitAndPush.
@@ -115,6 +120,11 @@ func (r *Repo) attempt(ctx context.Context, req *CommitRequest, res *PushResult)
 	changed, err := req.Apply(r.dir)
 	if err != nil {
 		return true, fmt.Errorf("apply changes: %w", err)
+	}
+	if req.Publisher != nil {
+		changed, rejected, err := r.publish(ctx, req, lease, res)
+		res.Pushed = changed && !rejected && err == nil
+		return !rejected, err
 	}
 	if changed {
 		if changed, err = r.commit(ctx, req); err != nil {

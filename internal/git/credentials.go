@@ -37,6 +37,12 @@ type Credentials struct {
 	ClientCertData []byte
 	// ClientKeyData is the PEM private key matching ClientCertData.
 	ClientKeyData []byte
+	// GitHubApp reports that Password is a GitHub App installation token
+	// (the GitHub API commit method needs one); GitHubAPIURL is then the
+	// App's GitHub Enterprise API base URL, "" to derive it from the
+	// repository URL.
+	GitHubApp    bool
+	GitHubAPIURL string
 }
 
 // secrets lists the values that must never appear in errors or logs.

@@ -90,6 +90,7 @@ func (g *GitCredentials) GitCredentials(ctx context.Context, repoURL, ref string
 			return git.Credentials{}, fmt.Errorf("git credentials for %s: %w", git.RedactURL(repoURL), err)
 		}
 		creds.Username, creds.Password = "x-access-token", tok
+		creds.GitHubApp, creds.GitHubAPIURL = true, app.EnterpriseBaseURL
 	}
 	return creds, nil
 }

@@ -65,6 +65,10 @@ type GitWriter struct {
 	// PullRequests, when set, counts pull requests opened, closed and
 	// failed per provider.
 	PullRequests PullRequestCounter
+	// CommitMethod is CommitMethodGit ("" too) or CommitMethodAPI (see
+	// apicommit.go); APICommitter builds the API publisher (tests).
+	CommitMethod string
+	APICommitter APICommitterFactory
 }
 
 // GroupResult is the outcome for one repository and branch.
@@ -151,6 +155,8 @@ type branchGroup struct {
 	decisions    []updater.Decision
 	// pr is set for a pull request group (branch is then its head).
 	pr *prTarget
+	// publish, when set, makes the commit through the forge's API.
+	publish git.Publisher
 }
 
 func (w *GitWriter) applyRepo(ctx context.Context, k repoKey, decisions []updater.Decision) []GroupResult {
@@ -184,6 +190,12 @@ func (w *GitWriter) applyRepo(ctx context.Context, k repoKey, decisions []update
 		}
 	}
 	for _, g := range groups {
+		if g.publish, err = w.publisher(g, repo.URL(), creds); err != nil {
+			r := GroupResult{RepoURL: repo.URL(), Branch: g.branch, Base: g.base, Applied: g.decisions, Err: err, Changes: changesOf(g.decisions, w.Layout)}
+			w.logResult(ctx, r)
+			results = append(results, r)
+			continue
+		}
 		if g.pr != nil {
 			results = append(results, w.proposeGroup(ctx, repo, creds, g, keep)...)
 			continue
@@ -299,6 +311,7 @@ func (w *GitWriter) commitGroup(ctx context.Context, repo *git.Repo, g branchGro
 		SignOff:     w.SignOff,
 		Apply:       func(dir string) (bool, error) { return ed.apply(ctx, dir) },
 		MessageFunc: w.messageFunc(ctx, ed, nil),
+		Publisher:   g.publish,
 	}
 	pr, err := repo.CommitAndPush(ctx, req)
 	res.Commit, res.Pushed, res.Attempts = pr.Commit, pr.Pushed, pr.Attempts

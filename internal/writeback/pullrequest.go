@@ -260,6 +260,7 @@ func (w *GitWriter) proposeGroup(ctx context.Context, repo *git.Repo, creds git.
 		Branch: g.branch, Base: g.base, AllowForce: true, SignOff: w.SignOff,
 		Apply:       func(dir string) (bool, error) { return ed.apply(ctx, dir) },
 		MessageFunc: w.messageFunc(ctx, ed, &message),
+		Publisher:   g.publish,
 	}
 	push, err := repo.CommitAndPush(ctx, req)
 	res.Commit, res.Pushed, res.Attempts = push.Commit, push.Pushed, push.Attempts

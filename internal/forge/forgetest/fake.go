@@ -78,6 +78,16 @@ type Server struct {
 	AppID, AppInstallationID int64
 	AppKey                   *rsa.PublicKey
 	exchanges                int
+	// TokenTTL, when set, is the lifetime of exchanged installation
+	// tokens (default an hour); RotateTokens makes every exchange issue a
+	// new token (Token-1, Token-2, ...) and accepts only the latest.
+	TokenTTL     time.Duration
+	RotateTokens bool
+	// OnCommit, when set, runs after the Git Data API created a commit and
+	// before its answer (with the fake's lock held: it must not call the
+	// API), to simulate a concurrent push.
+	OnCommit func(sha string)
+	verified map[string]bool
 
 	mu       sync.Mutex
 	prs      []*PR
@@ -327,7 +337,14 @@ func (s *Server) exchange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.exchanges++
-	writeJSON(w, http.StatusCreated, map[string]any{"token": s.Token, "expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+	ttl := time.Hour
+	if s.TokenTTL > 0 {
+		ttl = s.TokenTTL
+	}
+	if s.RotateTokens {
+		s.Token = fmt.Sprintf("%s-%d", strings.SplitN(s.Token, "-", 2)[0], s.exchanges)
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": s.Token, "expires_at": time.Now().Add(ttl).UTC().Format(time.RFC3339)})
 }
 
 func (s *Server) failed(w http.ResponseWriter, op string) bool {
@@ -493,6 +510,8 @@ func (s *Server) serveGitHub(w http.ResponseWriter, r *http.Request, rest string
 		}
 		b, _ := url.PathUnescape(strings.TrimPrefix(sub, "git/refs/heads/"))
 		s.deleteBranch(w, b, http.StatusUnprocessableEntity, map[string]any{"message": "Reference does not exist"})
+	case strings.HasPrefix(sub, "git/"):
+		s.serveGitData(w, r, strings.TrimPrefix(sub, "git/"), body)
 	default:
 		writeJSON(w, http.StatusNotFound, map[string]any{"message": "Not Found"})
 	}
