@@ -105,7 +105,8 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err := o.validate(); err != nil {
 		return err
 	}
-	logger, err := newLogger(stderr, o.common.loglevel, o.common.logformat)
+	logOut, prog := logOutput(stderr, o.common.logformat)
+	logger, err := newLogger(logOut, o.common.loglevel, o.common.logformat)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -127,6 +128,7 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	engine.Progress = prog
 	// imagepilot_build_info and registry latency (repo_ops.go has the rest).
 	ops, err := metrics.NewOps(reg, metrics.BuildInfo{Version: version, Commit: buildCommit()})
 	if err != nil {
