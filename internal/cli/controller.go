@@ -141,12 +141,14 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	if o.once {
-		return o.runOnce(ctx, cfg, engine, legacy, stdout)
-	}
 	leaderNS := o.leaderElectionNamespace
 	if leaderNS == "" {
 		leaderNS = o.ownNamespace
+	}
+	logger.InfoContext(ctx, "starting controller", "version", version, "mode", metrics.ModeController, "interval", o.interval, "once", o.once, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
+		"legacyAnnotations", o.legacyAnnotations, "argocdNamespace", o.common.namespace, "leaderElection", o.leaderElection, "leaderElectionNamespace", leaderNS)
+	if o.once {
+		return o.runOnce(ctx, cfg, engine, legacy, stdout)
 	}
 	mgr, err := controller.NewManager(cfg, engine, controller.ManagerOptions{
 		HealthProbeBindAddress: o.healthProbeAddr, MetricsBindAddress: o.metricsAddr,
@@ -161,8 +163,6 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err := o.addControllerTriggers(mgr, engine, legacy, logger); err != nil {
 		return err
 	}
-	logger.InfoContext(ctx, "starting controller", "version", version, "mode", metrics.ModeController, "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
-		"legacyAnnotations", o.legacyAnnotations, "argocdNamespace", o.common.namespace, "leaderElection", o.leaderElection, "leaderElectionNamespace", leaderNS)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}
