@@ -105,7 +105,8 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err := o.validate(); err != nil {
 		return err
 	}
-	logger, err := newLogger(stderr, o.common.loglevel, o.common.logformat)
+	logOut, prog := logOutput(stderr, o.common.logformat)
+	logger, err := newLogger(logOut, o.common.loglevel, o.common.logformat)
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -127,6 +128,7 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
+	engine.Progress = prog
 	// imagepilot_build_info and registry latency (repo_ops.go has the rest).
 	ops, err := metrics.NewOps(reg, metrics.BuildInfo{Version: version, Commit: buildCommit()})
 	if err != nil {
@@ -139,12 +141,14 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	if o.once {
-		return o.runOnce(ctx, cfg, engine, legacy, stdout)
-	}
 	leaderNS := o.leaderElectionNamespace
 	if leaderNS == "" {
 		leaderNS = o.ownNamespace
+	}
+	logger.InfoContext(ctx, "starting controller", "version", version, "mode", metrics.ModeController, "interval", o.interval, "once", o.once, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
+		"legacyAnnotations", o.legacyAnnotations, "argocdNamespace", o.common.namespace, "leaderElection", o.leaderElection, "leaderElectionNamespace", leaderNS)
+	if o.once {
+		return o.runOnce(ctx, cfg, engine, legacy, stdout)
 	}
 	mgr, err := controller.NewManager(cfg, engine, controller.ManagerOptions{
 		HealthProbeBindAddress: o.healthProbeAddr, MetricsBindAddress: o.metricsAddr,
@@ -159,8 +163,6 @@ func runController(ctx context.Context, o *controllerOptions, stdout, stderr io.
 	if err := o.addControllerTriggers(mgr, engine, legacy, logger); err != nil {
 		return err
 	}
-	logger.InfoContext(ctx, "starting controller", "version", version, "mode", metrics.ModeController, "interval", o.interval, "dryRun", o.dryRun, "watchNamespaces", o.watchNamespaces,
-		"legacyAnnotations", o.legacyAnnotations, "argocdNamespace", o.common.namespace, "leaderElection", o.leaderElection, "leaderElectionNamespace", leaderNS)
 	if err := mgr.Start(ctx); err != nil {
 		return fmt.Errorf("controller: %w", err)
 	}

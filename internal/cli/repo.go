@@ -101,7 +101,8 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 	if o.repo == "" {
 		return nil, fmt.Errorf("--repo is required")
 	}
-	logger, err := newLogger(stderr, o.loglevel, o.logformat)
+	logOut, prog := logOutput(stderr, o.logformat)
+	logger, err := newLogger(logOut, o.loglevel, o.logformat)
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (o *repoOptions) runner(stderr io.Writer, dryRun bool) (*repomode.Runner, e
 		RepoURL: repoURL, Branch: o.branch, AppsPath: o.appsPath, SourceURLs: o.sourceURLs,
 		Credentials: creds, Git: mgr, Registry: rc.client, Resolver: rc.resolver, Writer: w,
 		AuthorEmail: o.git.commitEmail, Concurrency: o.concurrency, PlanTimeout: o.cycleTimeout, Logger: logger, Verify: verifier,
-		SecretKeys: secretKeys,
+		SecretKeys: secretKeys, Progress: prog,
 	}, nil
 }
 

@@ -89,6 +89,9 @@ type Engine struct {
 	Logger *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Progress, when set, follows each pass's images as they are checked
+	// (the progress line on a terminal's stderr).
+	Progress updater.Progress
 	// Secrets reads the cosign public keys ImageUpdaters name
 	// (imagesVerification.cosignKey), in the ImageUpdater's namespace;
 	// nil reads them through Direct, uncached.
@@ -165,6 +168,7 @@ func (e *Engine) pass(ctx context.Context, sel selection, report cycle.ReporterF
 		PlanTimeout:  e.PlanTimeout,
 		Logger:       e.Logger,
 		SummaryAttrs: attrs,
+		Progress:     e.Progress,
 	}
 	if report != nil {
 		c.Reporter = report

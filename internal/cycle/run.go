@@ -3,6 +3,7 @@ package cycle
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/imagepilot/imagepilot/internal/holds"
@@ -20,6 +21,12 @@ type Collected struct {
 	Pins holds.Pins
 	// Problems are configuration errors found while collecting.
 	Problems []error
+	// Skipped counts the applications the Source left out (repo mode: those
+	// whose source is another repository).
+	Skipped int
+	// StartAttrs say what the Source read, for the cycle-start line (repo
+	// mode: the repository and branch).
+	StartAttrs []any
 }
 
 // Source collects the targets of a cycle and where they are deployed:
@@ -90,17 +97,23 @@ type Cycle struct {
 	// PlanTimeout bounds the cycle's registry work (0: none); see
 	// updater.Planner.Timeout.
 	PlanTimeout time.Duration
-	// Logger receives one line per image and the summary; nil discards.
+	// Logger receives the cycle-start line, one line per image and the
+	// summary; nil discards.
 	Logger *slog.Logger
-	// SummaryAttrs are added to the summary line.
+	// SummaryAttrs are added to the cycle-start and summary lines (which
+	// selection, which trigger).
 	SummaryAttrs []any
+	// Progress, when set, follows the planning of the images (a terminal's
+	// progress line); see updater.Planner.Progress.
+	Progress updater.Progress
 	// Start is when the cycle began, for its Duration (zero: when Run is
 	// called); repo mode counts the wait for its working copy.
 	Start time.Time
 }
 
-// Run runs the cycle: collect, pin, plan (one logged decision per image),
-// write, report, and log the summary. A Source error stops the cycle before
+// Run runs the cycle: collect, pin, log the cycle-start line with the
+// counts, plan (one logged decision per image), write, report, and log the
+// summary. A Source error stops the cycle before
 // anything is planned; every other failure is in the Result.
 func (c *Cycle) Run(ctx context.Context) (Result, error) {
 	start := c.Start
@@ -114,7 +127,8 @@ func (c *Cycle) Run(ctx context.Context) (Result, error) {
 	if col.Pins != nil {
 		holds.Apply(col.Items, col.Pins)
 	}
-	planner := &updater.Planner{Registry: c.Registry, Concurrency: c.Concurrency, Logger: c.Logger, Recheck: c.Recheck, Timeout: c.PlanTimeout}
+	c.logStart(ctx, col)
+	planner := &updater.Planner{Registry: c.Registry, Concurrency: c.Concurrency, Logger: c.Logger, Recheck: c.Recheck, Timeout: c.PlanTimeout, Progress: c.Progress}
 	res := Result{Applications: col.Applications, Decisions: planner.Plan(ctx, col.Items)}
 	w := c.Writer.Write(ctx, res.Decisions)
 	res.ArgoCD, res.Git = w.ArgoCD, w.Git
@@ -125,4 +139,28 @@ func (c *Cycle) Run(ctx context.Context) (Result, error) {
 	}
 	res.LogSummary(ctx, c.Logger, c.SummaryAttrs...)
 	return res, nil
+}
+
+// StartMessage is the message of the cycle-start line.
+const StartMessage = "cycle started"
+
+// logStart logs the cycle-start line: what the cycle covers (the Source's
+// StartAttrs, then SummaryAttrs), how many applications and images it
+// checks, how many images are held before planning (pins), the
+// configuration problems found while collecting and the applications the
+// Source skipped.
+func (c *Cycle) logStart(ctx context.Context, col Collected) {
+	if c.Logger == nil {
+		return
+	}
+	held := 0
+	for _, it := range col.Items {
+		if it.Current.Hold != nil {
+			held++
+		}
+	}
+	attrs := append(append(slices.Clone(col.StartAttrs), c.SummaryAttrs...),
+		"applications", col.Applications, "images", len(col.Items), "held", held,
+		"problems", len(col.Problems), "skippedApplications", col.Skipped)
+	c.Logger.InfoContext(ctx, StartMessage, attrs...)
 }

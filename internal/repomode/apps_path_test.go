@@ -6,10 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/imagepilot/imagepilot/internal/imagespec"
-	"github.com/imagepilot/imagepilot/internal/target"
-	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
 func TestLoadAppsPath(t *testing.T) {
@@ -48,39 +44,4 @@ func TestLoadAppsPath(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestCountHeld(t *testing.T) {
-	app := target.AppRef{Namespace: "argocd", Name: "a"}
-	img, err := imagespec.Parse("nginx")
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := imagespec.Parse("redis")
-	if err != nil {
-		t.Fatal(err)
-	}
-	held := fakePins{app.String() + " " + img.Key(): "pinned by alice"}
-	items := []updater.Item{{Target: target.Target{App: app, Image: img}}, {Target: target.Target{App: app, Image: other}}}
-	tests := []struct {
-		items []updater.Item
-		want  int
-	}{
-		{nil, 0},
-		{items, 1},
-		{items[1:], 0},
-	}
-	for _, tt := range tests {
-		if got := countHeld(tt.items, held); got != tt.want {
-			t.Errorf("countHeld = %d, want %d", got, tt.want)
-		}
-	}
-}
-
-// fakePins holds the "app image-key" pairs it names.
-type fakePins map[string]string
-
-func (f fakePins) Pin(app target.AppRef, img imagespec.Spec) (string, bool) {
-	r, ok := f[app.String()+" "+img.Key()]
-	return r, ok
 }

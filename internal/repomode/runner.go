@@ -54,6 +54,9 @@ type Runner struct {
 	OnWebhookEvent func(source string)
 	// Logger receives progress; nil discards.
 	Logger *slog.Logger
+	// Progress, when set, follows each cycle's images as they are checked
+	// (the progress line on a terminal's stderr).
+	Progress updater.Progress
 	// Verify, when set, must accept an image before it is deployed (the
 	// --cosign-key signature check); it applies to every image of the run.
 	Verify policy.Verifier
@@ -128,7 +131,8 @@ func (r *Runner) runFor(ctx context.Context, start time.Time, only func(target.T
 			for _, p := range verrs {
 				r.logger().ErrorContext(ctx, "configuration problem", "error", p)
 			}
-			return cycle.Collected{Applications: rep.Applications, Items: items, Pins: l.holds, Problems: rep.Problems}, nil
+			return cycle.Collected{Applications: rep.Applications, Items: items, Pins: l.holds, Problems: rep.Problems,
+				Skipped: len(rep.Skipped), StartAttrs: []any{"repository", RedactURL(r.RepoURL), "branch", rep.Branch}}, nil
 		}),
 		Registry: access.NewView(r.Resolver, r.Registry.NewCycle()),
 		Recheck:  r.rollbackCheck(repo),
@@ -142,6 +146,7 @@ func (r *Runner) runFor(ctx context.Context, start time.Time, only func(target.T
 		Concurrency: r.Concurrency,
 		Logger:      r.logger(),
 		PlanTimeout: r.PlanTimeout,
+		Progress:    r.Progress,
 	}
 	res, err := c.Run(ctx)
 	rep.Result = res
@@ -254,9 +259,6 @@ func (r *Runner) load(ctx context.Context, repo *git.Repo) (loaded, error) {
 		return loaded{rep: rep}, fmt.Errorf("%w (no image is updated until it is fixed)", err)
 	}
 	rep.Applications = countApps(items)
-	r.logger().InfoContext(ctx, "cycle started", "repository", RedactURL(r.RepoURL), "branch", branch,
-		"applications", rep.Applications, "images", len(items), "held", countHeld(items, set),
-		"problems", len(rep.Problems), "skippedApplications", len(rep.Skipped))
 	for _, p := range rep.Problems {
 		r.logger().ErrorContext(ctx, "configuration problem", "error", p)
 	}
@@ -273,17 +275,6 @@ func countApps(items []updater.Item) int {
 		seen[it.Target.App.String()] = true
 	}
 	return len(seen)
-}
-
-// countHeld counts the items pins keep where they are.
-func countHeld(items []updater.Item, pins holds.Pins) int {
-	n := 0
-	for _, it := range items {
-		if _, ok := pins.Pin(it.Target.App, it.Target.Image); ok {
-			n++
-		}
-	}
-	return n
 }
 
 func (r *Runner) logger() *slog.Logger {

@@ -42,6 +42,22 @@ type Planner struct {
 	// item again with that hold. It is called once per Plan, with every
 	// planned update, so it can read what it needs in one go.
 	Recheck Recheck
+	// Progress, when set, follows each Plan call as its items are decided
+	// (a terminal's progress line); nil follows nothing.
+	Progress Progress
+}
+
+// Progress follows a Plan call. Begin is called once with the number of
+// items, Decided once per item as its first decision is reached (from
+// several goroutines at once; a hold Recheck finds later is not reported
+// again), and End once every item is decided.
+type Progress interface {
+	// Begin starts a Plan call of total items.
+	Begin(total int)
+	// Decided reports one item's decision.
+	Decided(d Decision)
+	// End closes the Plan call.
+	End()
 }
 
 // ErrPlanTimeout marks the decisions of items a Plan call could not finish
@@ -70,7 +86,13 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 	if ex, ok := p.Registry.(Expecter); ok {
 		ex.Expect(rctx, expectedImages(items))
 	}
-	out := p.decideAll(rctx, items)
+	if p.Progress != nil {
+		p.Progress.Begin(len(items))
+	}
+	out := p.decideAll(rctx, items, p.Progress)
+	if p.Progress != nil {
+		p.Progress.End()
+	}
 	if p.Recheck != nil {
 		var updates []Decision
 		var pos []int
@@ -93,7 +115,7 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 		// The cycle's registry answers are memoised: planning again costs
 		// no registry request, so it runs under the caller's context (an
 		// update decided in time and then held is a hold, not a time-out).
-		for j, d := range p.decideAll(ctx, held) {
+		for j, d := range p.decideAll(ctx, held, nil) {
 			out[at[j]] = d
 		}
 	}
@@ -103,8 +125,9 @@ func (p *Planner) Plan(ctx context.Context, items []Item) []Decision {
 	return out
 }
 
-// decideAll decides every item, Concurrency at a time, without logging.
-func (p *Planner) decideAll(ctx context.Context, items []Item) []Decision {
+// decideAll decides every item, Concurrency at a time, without logging;
+// progress (when not nil) is told of each decision as it is reached.
+func (p *Planner) decideAll(ctx context.Context, items []Item, progress Progress) []Decision {
 	out := make([]Decision, len(items))
 	limit := p.Concurrency
 	if limit <= 0 {
@@ -119,12 +142,18 @@ func (p *Planner) decideAll(ctx context.Context, items []Item) []Decision {
 		case <-ctx.Done():
 			// Out of time (or cancelled) before this item started.
 			out[i] = p.timedOut(ctx, Decision{Item: items[i]}.fail(context.Cause(ctx)))
+			if progress != nil {
+				progress.Decided(out[i])
+			}
 			wg.Done()
 			continue
 		}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			out[i] = p.timedOut(ctx, p.decide(ctx, items[i]))
+			if progress != nil {
+				progress.Decided(out[i])
+			}
 		}()
 	}
 	wg.Wait()

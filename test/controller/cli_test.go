@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -78,5 +79,15 @@ func TestRunOnceCommand(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "Processing results:") {
 		t.Errorf("summary log line missing:\n%s", errOut.String())
+	}
+	// The start line, then a cycle-start line with the counts per pass.
+	for _, re := range []string{
+		`msg="starting controller" version=\S+ mode=controller interval=\S+ once=true`,
+		`msg="cycle started" imageupdater=` + ns + `/api applications=1 images=1 held=0 problems=0`,
+		`msg="cycle started" mode=legacy-annotations applications=1 images=1 held=0 problems=0`,
+	} {
+		if !regexp.MustCompile(re).MatchString(errOut.String()) {
+			t.Errorf("no line matching %s:\n%s", re, errOut.String())
+		}
 	}
 }

@@ -39,6 +39,7 @@ var notServed = map[string]bool{"ServiceMonitor": true}
 func TestKustomizeAcceptedByAPIServer(t *testing.T) {
 	env := infra.StartKube(t)
 	ensureNamespace(t, env, "argocd")
+	ensureNamespace(t, env, upstreamNamespace)
 	for _, dir := range overlays {
 		t.Run(dir, func(t *testing.T) {
 			for _, obj := range mustKustomize(t, dir) {
@@ -145,6 +146,9 @@ func TestInstallOverUpstreamKeepsUserConfiguration(t *testing.T) {
 	}
 	sa := "system:serviceaccount:" + ns + ":imagepilot"
 	for _, dir := range overlays {
+		if dir == upstreamLayout {
+			continue // its own namespaces: TestUpstreamLayoutOverUpstreamInstall
+		}
 		t.Run(dir, func(t *testing.T) {
 			for _, obj := range mustKustomize(t, dir) {
 				retarget(obj, "argocd", ns)

@@ -71,6 +71,7 @@ func TestKustomizeRBACLeastPrivilege(t *testing.T) {
 	}{
 		{dir: "default"},
 		{dir: "overlays/cluster-secrets", clusterWideSecret: []string{"get"}},
+		{dir: upstreamLayout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 )
 
 // overlays are the kustomizations a user applies (kubectl apply -k).
-var overlays = []string{"default", "overlays/cluster-secrets"}
+var overlays = []string{"default", "overlays/cluster-secrets", upstreamLayout}
 
 // kustomizeBuild builds config/dir the way `kubectl kustomize` does.
 func kustomizeBuild(dir string) ([]*unstructured.Unstructured, error) {
