@@ -23,8 +23,6 @@ func ok() updater.Decision           { return updater.Decision{Action: updater.A
 func failed() updater.Decision {
 	return updater.Decision{Action: updater.ActionError, Err: errors.New("x")}
 }
-func frames(out string) []string { return strings.Split(out, clearLine)[1:] }
-func last(out string) string     { f := frames(out); return f[len(f)-1] }
 func newTest() (*Display, *bytes.Buffer, *clock) {
 	var buf bytes.Buffer
 	c := &clock{t: time.Unix(1000, 0)}

@@ -83,15 +83,11 @@ type target struct {
 	transport http.RoundTripper
 }
 
-// target resolves repo through registries.conf and returns the shared
-// authenticated transport for it and the credentials auth.
-func (c *Client) target(ctx context.Context, repo name.Repository, auth authn.Authenticator) (*target, error) {
-	return c.targetIn(ctx, repo, auth, nil)
-}
-
-// targetIn is target for a cycle whose announced repositories share
-// tokens: when repo belongs to one of groups' scope groups and has no
-// transport yet, it gets the group's, authenticated for every member.
+// targetIn resolves repo through registries.conf and returns the shared
+// authenticated transport for it and the credentials auth. When repo
+// belongs to one of groups' scope groups (a cycle's announced repositories)
+// and has no transport yet, it gets the group's, authenticated for every
+// member.
 func (c *Client) targetIn(ctx context.Context, repo name.Repository, auth authn.Authenticator, groups *scopeGroups) (*target, error) {
 	op := "connect to " + repo.Name()
 	r, err := c.resolve(repo, auth)

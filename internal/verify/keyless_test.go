@@ -2,7 +2,6 @@ package verify
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/imagepilot/imagepilot/internal/verify/verifytest"
 )
 
-func base64Decode(s string) ([]byte, error) { return base64.StdEncoding.DecodeString(s) }
 
 func policyVerification(reason string) policy.Verification {
 	return policy.Verification{Reason: reason}
