@@ -10,7 +10,6 @@ import (
 	"github.com/imagepilot/imagepilot/internal/verify/verifytest"
 )
 
-
 func policyVerification(reason string) policy.Verification {
 	return policy.Verification{Reason: reason}
 }
