@@ -2,27 +2,16 @@ package kube
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"testing"
 
 	"github.com/imagepilot/imagepilot/internal/forge"
-	"github.com/imagepilot/imagepilot/internal/forge/forgetest"
 )
 
 // TestGitCredentialsMarkGitHubApp: only credentials from a GitHub App are
 // marked as an App token (what --git-commit-method api requires), with the
 // App's enterprise API URL; a username and token are not.
 func TestGitCredentialsMarkGitHubApp(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
-	srv := forgetest.New(t, forgetest.GitHub, "team/app", "ghs_from_app")
-	srv.AppID, srv.AppInstallationID, srv.AppKey = 9, 99, &key.PublicKey
+	srv, pemKey := githubAppFake(t)
 	r := fakeReader(t,
 		secret("argocd", "app", "", map[string]string{"githubAppID": "9", "githubAppInstallationID": "99",
 			"githubAppPrivateKey": pemKey, "githubAppEnterpriseBaseUrl": srv.URL + "/api/v3"}),

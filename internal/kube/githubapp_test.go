@@ -14,14 +14,21 @@ import (
 	"github.com/imagepilot/imagepilot/internal/forge/forgetest"
 )
 
-func TestGitCredentialsGitHubApp(t *testing.T) {
+// githubAppFake is a GitHub fake that issues installation tokens to App 9,
+// installation 99, and the App's private key in PEM.
+func githubAppFake(t *testing.T) (*forgetest.Server, string) {
+	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
 	srv := forgetest.New(t, forgetest.GitHub, "team/app", "ghs_from_app")
 	srv.AppID, srv.AppInstallationID, srv.AppKey = 9, 99, &key.PublicKey
+	return srv, string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)}))
+}
+
+func TestGitCredentialsGitHubApp(t *testing.T) {
+	srv, pemKey := githubAppFake(t)
 	app := map[string]string{"url": "https://ghe.example/team/app.git", "githubAppID": "9", "githubAppInstallationID": "99",
 		"githubAppPrivateKey": pemKey, "githubAppEnterpriseBaseUrl": srv.URL + "/api/v3"}
 	broken := map[string]string{"githubAppID": "9", "githubAppInstallationID": "x", "githubAppPrivateKey": pemKey}
@@ -39,7 +46,7 @@ func TestGitCredentialsGitHubApp(t *testing.T) {
 	if n := srv.Exchanges(); n != 1 {
 		t.Fatalf("%d token exchanges, want 1", n)
 	}
-	_, err = g.GitCredentials(context.Background(), "https://ghe.example/team/app.git", "secret:broken")
+	_, err := g.GitCredentials(context.Background(), "https://ghe.example/team/app.git", "secret:broken")
 	if !errors.Is(err, forge.ErrConfig) || !strings.Contains(err.Error(), "githubAppInstallationID") || strings.Contains(err.Error(), "PRIVATE KEY") {
 		t.Fatalf("broken app secret: %v", err)
 	}

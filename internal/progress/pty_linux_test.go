@@ -1,45 +1,18 @@
 package progress
 
 import (
-	"fmt"
 	"io"
-	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/imagepilot/imagepilot/test/infra/pty"
 )
-
-// openPTY opens a pseudo-terminal pair: the line is drawn on the pts side
-// and read from the master.
-func openPTY(t *testing.T) (master, pts *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("ptsname: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("open pts: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
-}
 
 // TestForStderrOnATerminal: a real terminal gets the line with text logs,
 // and none with JSON logs.
 func TestForStderrOnATerminal(t *testing.T) {
-	master, pts := openPTY(t)
+	master, pts := pty.Open(t)
 	if d := ForStderr(pts, "json"); d != nil {
 		t.Error("a display with JSON logs")
 	}

@@ -2,42 +2,15 @@ package repomode_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/imagepilot/imagepilot/internal/cli"
+	"github.com/imagepilot/imagepilot/test/infra/pty"
 )
-
-// openPTY opens a pseudo-terminal: pts is the terminal imagepilot writes
-// to, what it draws is read from master.
-func openPTY(t *testing.T) (master, pts *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Skipf("unlockpt: %v", err)
-	}
-	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Skipf("ptsname: %v", err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("open pts: %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return m, s
-}
 
 // drain reads master until stop closes the terminal's side (the master then
 // reads the rest and fails with EIO), so the terminal never fills up.
@@ -86,7 +59,7 @@ func TestRunProgressOnATerminal(t *testing.T) {
 		{"text", true},
 	} {
 		t.Run(tt.format, func(t *testing.T) {
-			master, pts := openPTY(t)
+			master, pts := pty.Open(t)
 			read, stop := drain(master, pts)
 			var out strings.Builder
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -469,27 +469,9 @@ func (s *Server) serveGitHub(w http.ResponseWriter, r *http.Request, rest string
 		s.prs = append(s.prs, p)
 		writeJSON(w, http.StatusCreated, s.ghPR(p))
 	case strings.HasPrefix(sub, "pulls/") && r.Method == http.MethodPatch:
-		if s.failed(w, "close") {
-			return
-		}
-		p := s.numbered(w, strings.TrimPrefix(sub, "pulls/"))
-		if p == nil {
-			return
-		}
-		if str(body, "state") == "closed" && p.State == "open" {
-			p.State = "closed"
-		}
-		writeJSON(w, http.StatusOK, s.ghPR(p))
+		s.closeRequest(w, strings.TrimPrefix(sub, "pulls/"), str(body, "state") == "closed", http.StatusOK, s.ghPR)
 	case strings.HasPrefix(sub, "issues/") && strings.HasSuffix(sub, "/comments") && r.Method == http.MethodPost:
-		if s.failed(w, "comment") {
-			return
-		}
-		p := s.numbered(w, strings.TrimSuffix(strings.TrimPrefix(sub, "issues/"), "/comments"))
-		if p == nil {
-			return
-		}
-		p.Comments = append(p.Comments, str(body, "body"))
-		writeJSON(w, http.StatusCreated, map[string]any{"id": len(p.Comments), "body": str(body, "body")})
+		s.comment(w, strings.TrimSuffix(strings.TrimPrefix(sub, "issues/"), "/comments"), str(body, "body"))
 	case strings.HasPrefix(sub, "issues/") && strings.HasSuffix(sub, "/labels") && r.Method == http.MethodPost:
 		if s.failed(w, "labels") {
 			return
@@ -527,6 +509,36 @@ func (s *Server) deleteBranch(w http.ResponseWriter, b string, missingStatus int
 	}
 	s.deleted = append(s.deleted, b)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// closeRequest closes the open request numbered num when close is set
+// (after the "close" failure injection) and answers with its rendering.
+func (s *Server) closeRequest(w http.ResponseWriter, num string, close bool, status int, render func(*PR) map[string]any) {
+	if s.failed(w, "close") {
+		return
+	}
+	p := s.numbered(w, num)
+	if p == nil {
+		return
+	}
+	if close && p.State == "open" {
+		p.State = "closed"
+	}
+	writeJSON(w, status, render(p))
+}
+
+// comment adds text as a comment on the request numbered num (after the
+// "comment" failure injection).
+func (s *Server) comment(w http.ResponseWriter, num, text string) {
+	if s.failed(w, "comment") {
+		return
+	}
+	p := s.numbered(w, num)
+	if p == nil {
+		return
+	}
+	p.Comments = append(p.Comments, text)
+	writeJSON(w, http.StatusCreated, map[string]any{"id": len(p.Comments), "body": text})
 }
 
 func (s *Server) numbered(w http.ResponseWriter, num string) *PR {
@@ -599,27 +611,9 @@ func (s *Server) serveGitLab(w http.ResponseWriter, r *http.Request, rest string
 		s.prs = append(s.prs, p)
 		writeJSON(w, http.StatusCreated, s.glMR(p))
 	case strings.HasPrefix(sub, "merge_requests/") && strings.HasSuffix(sub, "/notes") && r.Method == http.MethodPost:
-		if s.failed(w, "comment") {
-			return
-		}
-		p := s.numbered(w, strings.TrimSuffix(strings.TrimPrefix(sub, "merge_requests/"), "/notes"))
-		if p == nil {
-			return
-		}
-		p.Comments = append(p.Comments, str(body, "body"))
-		writeJSON(w, http.StatusCreated, map[string]any{"id": len(p.Comments), "body": str(body, "body")})
+		s.comment(w, strings.TrimSuffix(strings.TrimPrefix(sub, "merge_requests/"), "/notes"), str(body, "body"))
 	case strings.HasPrefix(sub, "merge_requests/") && r.Method == http.MethodPut:
-		if s.failed(w, "close") {
-			return
-		}
-		p := s.numbered(w, strings.TrimPrefix(sub, "merge_requests/"))
-		if p == nil {
-			return
-		}
-		if str(body, "state_event") == "close" && p.State == "open" {
-			p.State = "closed"
-		}
-		writeJSON(w, http.StatusOK, s.glMR(p))
+		s.closeRequest(w, strings.TrimPrefix(sub, "merge_requests/"), str(body, "state_event") == "close", http.StatusOK, s.glMR)
 	case strings.HasPrefix(sub, "repository/branches/") && r.Method == http.MethodDelete:
 		if s.failed(w, "delete") {
 			return
@@ -689,27 +683,9 @@ func (s *Server) serveGitea(w http.ResponseWriter, r *http.Request, rest string,
 		s.prs = append(s.prs, p)
 		writeJSON(w, http.StatusCreated, s.gtPR(p))
 	case strings.HasPrefix(sub, "pulls/") && r.Method == http.MethodPatch:
-		if s.failed(w, "close") {
-			return
-		}
-		p := s.numbered(w, strings.TrimPrefix(sub, "pulls/"))
-		if p == nil {
-			return
-		}
-		if str(body, "state") == "closed" && p.State == "open" {
-			p.State = "closed"
-		}
-		writeJSON(w, http.StatusCreated, s.gtPR(p))
+		s.closeRequest(w, strings.TrimPrefix(sub, "pulls/"), str(body, "state") == "closed", http.StatusCreated, s.gtPR)
 	case strings.HasPrefix(sub, "issues/") && strings.HasSuffix(sub, "/comments") && r.Method == http.MethodPost:
-		if s.failed(w, "comment") {
-			return
-		}
-		p := s.numbered(w, strings.TrimSuffix(strings.TrimPrefix(sub, "issues/"), "/comments"))
-		if p == nil {
-			return
-		}
-		p.Comments = append(p.Comments, str(body, "body"))
-		writeJSON(w, http.StatusCreated, map[string]any{"id": len(p.Comments), "body": str(body, "body")})
+		s.comment(w, strings.TrimSuffix(strings.TrimPrefix(sub, "issues/"), "/comments"), str(body, "body"))
 	case sub == "labels" && r.Method == http.MethodGet:
 		if s.failed(w, "labels") {
 			return
