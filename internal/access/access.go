@@ -167,6 +167,18 @@ func (r *Resolver) source(ref string, reg registryconf.Registry, ttl time.Durati
 type View struct {
 	resolver *Resolver
 	cycle    *registry.Cycle
+
+	// resolved keeps each image's repository and credentials for the
+	// cycle: Expect resolves them before planning, the planner's questions
+	// reuse them.
+	mu       sync.Mutex
+	resolved map[updater.ExpectedImage]viewTarget
+}
+
+// viewTarget is an image's repository and credentials.
+type viewTarget struct {
+	repo name.Repository
+	auth authn.Authenticator
 }
 
 var _ updater.Registry = (*View)(nil)
@@ -193,14 +205,27 @@ func (v *View) Metadata(ctx context.Context, img imagespec.Spec, pullSecret stri
 }
 
 func (v *View) target(ctx context.Context, img imagespec.Spec, pullSecret string) (name.Repository, authn.Authenticator, error) {
+	k := updater.ExpectedImage{Image: img, PullSecret: pullSecret}
+	v.mu.Lock()
+	t, ok := v.resolved[k]
+	v.mu.Unlock()
+	if ok {
+		return t.repo, t.auth, nil
+	}
 	repo, err := v.resolver.Repository(img)
 	if err != nil {
 		return name.Repository{}, nil, err
 	}
 	auth, err := v.resolver.Auth(ctx, img, pullSecret)
 	if err != nil {
-		return name.Repository{}, nil, err
+		return name.Repository{}, nil, err // failures are not kept: asked again, they are tried again
 	}
+	v.mu.Lock()
+	if v.resolved == nil {
+		v.resolved = map[updater.ExpectedImage]viewTarget{}
+	}
+	v.resolved[k] = viewTarget{repo, auth}
+	v.mu.Unlock()
 	return repo, auth, nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/imagepilot/imagepilot/internal/imagespec"
 	"github.com/imagepilot/imagepilot/internal/registry"
 	"github.com/imagepilot/imagepilot/internal/registryconf"
+	"github.com/imagepilot/imagepilot/internal/updater"
 )
 
 func mustConf(t *testing.T, yaml string) *registryconf.Config {
@@ -401,5 +402,47 @@ func TestViewTagsAndMetadata(t *testing.T) {
 	}
 	if reg.listings != before {
 		t.Errorf("failed credentials still listed tags")
+	}
+}
+
+// Expect resolves each image's credentials once for the cycle: the
+// planner's questions reuse them (here the Docker config changes after
+// Expect and the cycle still lists with what it resolved); a resolution
+// that failed is tried again when the image is asked about.
+func TestViewReusesExpectedCredentials(t *testing.T) {
+	reg := newTestRegistry(t)
+	img, err := random.Image(32, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := mustSpec(t, reg.host+"/team/app")
+	ref, err := NewResolver(nil, nil).Repository(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref.Tag("1.0"), img, remote.WithAuth(&authn.Basic{Username: "user", Password: "pass"})); err != nil {
+		t.Fatal(err)
+	}
+	client, err := registry.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	good := `{"auths":{"` + reg.host + `":{"auth":"` + basicAuth("user", "pass") + `"}}}`
+
+	dockerConfig(t, good)
+	view := NewView(NewResolver(nil, nil), client.NewCycle())
+	view.Expect(ctx, []updater.ExpectedImage{{Image: spec}})
+	dockerConfig(t, `{"auths":{"`+reg.host+`":{"auth":"`+basicAuth("user", "wrong")+`"}}}`)
+	if _, err := view.Tags(ctx, spec, ""); err != nil {
+		t.Fatalf("the cycle did not keep the credentials it resolved: %v", err)
+	}
+
+	dockerConfig(t, `{"auths":`) // malformed: Expect cannot resolve
+	view = NewView(NewResolver(nil, nil), client.NewCycle())
+	view.Expect(ctx, []updater.ExpectedImage{{Image: spec}})
+	dockerConfig(t, good)
+	if _, err := view.Tags(ctx, spec, ""); err != nil {
+		t.Fatalf("a failed resolution was kept: %v", err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"sync"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -36,8 +35,8 @@ type Expected struct {
 // identity, gets a token of its own. Announcing is optional: a repository
 // not announced gets its own token, as before.
 func (cy *Cycle) Expect(repos []Expected) {
-	byGroup := map[string][]string{}
-	scopes := map[string]*scopeGroup{}
+	byGroup := map[string][]resolved{}
+	var order []string
 	seen := map[string]bool{}
 	for _, e := range repos {
 		r, err := cy.client.resolve(e.Repo, e.Auth)
@@ -45,17 +44,23 @@ func (cy *Cycle) Expect(repos []Expected) {
 			continue // a bad reference fails when it is asked about
 		}
 		seen[r.key] = true
-		gk := r.groupKey
-		members := byGroup[gk]
-		if len(members)%maxScopesPerToken == 0 {
-			scopes[gk+"#"+strconv.Itoa(len(members)/maxScopesPerToken)] = &scopeGroup{id: gk, resolved: r}
+		if _, ok := byGroup[r.groupKey]; !ok {
+			order = append(order, r.groupKey)
 		}
-		g := scopes[gk+"#"+strconv.Itoa(len(members)/maxScopesPerToken)]
-		g.scopes = append(g.scopes, r.apiRepo.Scope(transport.PullScope))
-		g.keys = append(g.keys, r.key)
-		byGroup[gk] = append(members, r.key)
+		byGroup[r.groupKey] = append(byGroup[r.groupKey], r)
 	}
-	cy.groups.add(scopes)
+	var groups []*scopeGroup
+	for _, gk := range order {
+		for chunk := range slices.Chunk(byGroup[gk], maxScopesPerToken) {
+			g := &scopeGroup{id: gk, resolved: chunk[0]}
+			for _, r := range chunk {
+				g.scopes = append(g.scopes, r.apiRepo.Scope(transport.PullScope))
+				g.keys = append(g.keys, r.key)
+			}
+			groups = append(groups, g)
+		}
+	}
+	cy.groups.add(groups)
 }
 
 // target is the client's target with the cycle's shared tokens.
@@ -70,7 +75,7 @@ type scopeGroups struct {
 	member map[string]*scopeGroup
 }
 
-func (s *scopeGroups) add(groups map[string]*scopeGroup) {
+func (s *scopeGroups) add(groups []*scopeGroup) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.member == nil {
